@@ -1,0 +1,222 @@
+"""The indicator catalog, measurements with their provenance, and the computed statuses."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from .querysets import ContractPerformanceQuerySet, IndicatorStatusQuerySet, MeasurementQuerySet
+
+
+class IndicatorKind(models.TextChoices):
+    LEADING = "leading", "Leading"
+    LAGGING = "lagging", "Lagging"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Aggregation(models.TextChoices):
+    MEAN = "mean", "Mean"
+    SUM = "sum", "Sum"
+    LAST = "last", "Last"
+
+
+class Unit(models.TextChoices):
+    PERCENT = "percent", "%"
+    COUNT = "count", "count"
+    DAYS = "days", "days"
+    SCORE = "score", "score"
+    PERCENTAGE_POINTS = "points", "percentage points"
+
+
+class Indicator(models.Model):
+    """A measure in the catalog: leading ones count in years 1-2, lagging ones from year 3."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=IndicatorKind.choices)
+    unit = models.CharField(max_length=8, choices=Unit.choices)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    aggregation = models.CharField(max_length=8, choices=Aggregation.choices)
+    min_value = models.FloatField(null=True, blank=True, help_text="Smallest plausible value.")
+    max_value = models.FloatField(null=True, blank=True, help_text="Largest plausible value.")
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lt=F("max_value")),
+                name="indicator_range_ordered",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_count(self):
+        """Counts are summed across a cluster's schools; rates are enrolment-weighted means."""
+        return self.unit == Unit.COUNT
+
+    def better(self, a, b):
+        """True when value a is better than value b for this indicator."""
+        return a > b if self.direction == Direction.HIGHER else a < b
+
+
+class StudentGroup(models.TextChoices):
+    ALL = "all", "All students"
+    ENGLISH_LEARNERS = "english_learners", "English learners"
+    DISABILITIES = "students_with_disabilities", "Students with disabilities"
+    LOW_INCOME = "low_income", "Low-income students"
+    BLACK = "black", "Black students"
+    HISPANIC = "hispanic", "Hispanic students"
+    WHITE = "white", "White students"
+
+
+class Source(models.TextChoices):
+    IMPORT = "import", "Import"
+    FORM = "form", "Form"
+    API = "api", "API"
+    COMPUTED = "computed", "Computed"
+
+
+class Verification(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Measurement(models.Model):
+    """One value of one indicator for one school, period and student group, with its provenance.
+    A re-import of the same school, indicator, period and group replaces the value."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="measurements")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="measurements")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    student_group = models.CharField(max_length=28, choices=StudentGroup.choices, default=StudentGroup.ALL)
+    value = models.FloatField()
+    source = models.CharField(max_length=8, choices=Source.choices)
+    supplied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verification = models.CharField(max_length=8, choices=Verification.choices, default=Verification.REPORTED)
+    dispute_reason = models.TextField(blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeasurementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["school", "indicator", "period_start"]
+        indexes = [
+            models.Index(fields=["indicator", "school", "period_end"], name="measurement_ind_school_end"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "indicator", "period_start", "period_end", "student_group"],
+                name="measurement_one_per_period_and_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="measurement_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(verification="disputed") | ~Q(dispute_reason=""),
+                name="measurement_dispute_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.school} {self.period_start}..{self.period_end}: {self.value}"
+
+
+class Status(models.TextChoices):
+    MET = "met", "Met"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    NO_DATA = "no_data", "No data"
+
+
+class PerformanceStatus(models.TextChoices):
+    PRE_LAUNCH = "pre_launch", "Pre-launch"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    NO_DATA = "no_data", "No data"
+
+
+class IndicatorStatus(models.Model):
+    """A computed row: how one indicator stands against its target, for one contract year and one
+    school or (school empty) the whole cluster. Written only by the indicator engine."""
+
+    contract = models.ForeignKey(
+        "contracts.PerformanceContract", on_delete=models.CASCADE, related_name="indicator_statuses"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="statuses")
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="indicator_statuses"
+    )
+    contract_year = models.PositiveSmallIntegerField()
+    accountable = models.BooleanField()
+    as_of = models.DateField()
+    value = models.FloatField(null=True, blank=True)
+    baseline = models.FloatField(null=True, blank=True)
+    target = models.FloatField(null=True, blank=True)
+    progress = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    projection = models.FloatField(null=True, blank=True, help_text="Projected year-end value.")
+    projected_to_meet = models.BooleanField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    objects = IndicatorStatusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "indicator statuses"
+        ordering = ["contract", "contract_year", "indicator__order", "school__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "indicator", "contract_year", "school"],
+                condition=Q(school__isnull=False),
+                name="indicator_status_unique_per_school",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "indicator", "contract_year"],
+                condition=Q(school__isnull=True),
+                name="indicator_status_unique_cluster_wide",
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="indicator_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract} {self.indicator.code} y{self.contract_year}: {self.status}"
+
+
+class ContractPerformance(models.Model):
+    """A contract's computed performance status: the worst accountable status of the current year."""
+
+    contract = models.OneToOneField(
+        "contracts.PerformanceContract", on_delete=models.CASCADE, related_name="performance"
+    )
+    performance_status = models.CharField(max_length=10, choices=PerformanceStatus.choices)
+    contract_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    as_of = models.DateField()
+    computed_at = models.DateTimeField()
+
+    objects = ContractPerformanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contract"]
+
+    def __str__(self):
+        return f"{self.contract}: {self.performance_status}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TurnaroundConfig(AppConfig):
+    name = "turnaround"
+    verbose_name = "Portal users and roles"

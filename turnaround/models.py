@@ -1,0 +1,66 @@
+"""Who a user is in the portal: a role in a district, a state or an organization."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    DISTRICT_STAFF = "district_staff", "District turnaround office staff"
+    STATE_STAFF = "state_staff", "State education agency staff"
+    PARTNER_PROGRAM = "partner_program", "Lead Partner program staff"
+    PARTNER_FIELD = "partner_field", "Lead Partner field staff"
+
+
+class UserProfile(models.Model):
+    """A user's role and the body they belong to. Exactly one of district, state, organization is set,
+    the one the role calls for. Users without a profile see nothing (superusers see everything)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    district = models.ForeignKey(
+        "schools.District", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    state = models.ForeignKey(
+        "schools.State", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    organization = models.ForeignKey(
+        "partners.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(
+                name="profile_body_matches_role",
+                condition=(
+                    Q(
+                        role=Role.DISTRICT_STAFF,
+                        district__isnull=False,
+                        state__isnull=True,
+                        organization__isnull=True,
+                    )
+                    | Q(
+                        role=Role.STATE_STAFF,
+                        district__isnull=True,
+                        state__isnull=False,
+                        organization__isnull=True,
+                    )
+                    | Q(
+                        role__in=[Role.PARTNER_PROGRAM, Role.PARTNER_FIELD],
+                        district__isnull=True,
+                        state__isnull=True,
+                        organization__isnull=False,
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def body(self):
+        return self.district or self.state or self.organization
