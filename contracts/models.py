@@ -302,7 +302,7 @@ class ContractSchool(models.Model):
 def _transition_condition():
     edges = Q()
     for source, targets in ALLOWED_TRANSITIONS.items():
-        for target in targets:
+        for target in sorted(targets):
             edges |= Q(from_status=source, to_status=target)
     return edges
 
