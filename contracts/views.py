@@ -1,0 +1,145 @@
+"""Pages for performance contracts: the home page (the user's contracts), the list and the detail."""
+
+from itertools import groupby
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from turnaround.views import ScopedDetailView, ScopedListView
+
+from .models import (
+    AutonomyDimension,
+    ContractAutonomy,
+    ContractDecision,
+    ContractResponsibility,
+    ContractReview,
+    ContractStatusChange,
+    FunctionArea,
+    Owner,
+    PerformanceContract,
+    Phase,
+    Subcontract,
+    Target,
+)
+
+
+def phase_label(phase, contract_year):
+    """How a phase reads on a page: "Pre-launch", "Year 1", "Year 3+ (year 4)", "Ended"."""
+    label = Phase(phase).label
+    if phase == Phase.YEAR_3_PLUS and contract_year:
+        return f"{label} (year {contract_year})"
+    return label
+
+
+def with_phase(contracts, as_of):
+    """The contracts, each with `phase`, `contract_year` and `phase_label` as of a date."""
+    contracts = list(contracts)
+    for contract in contracts:
+        contract.phase, contract.contract_year = contract.phase_on(as_of)
+        contract.phase_label = phase_label(contract.phase, contract.contract_year)
+    return contracts
+
+
+class ContractTableMixin:
+    """The contracts table of the home page and the contracts list."""
+
+    model = PerformanceContract
+
+    def base_queryset(self):
+        return PerformanceContract.objects.with_related()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["today"] = timezone.localdate()
+        context["object_list"] = context[self.context_object_name] = with_phase(
+            context["object_list"], context["today"]
+        )
+        return context
+
+
+class HomeView(ContractTableMixin, ScopedListView):
+    template_name = "home.html"
+    context_object_name = "contracts"
+
+
+class ContractListView(ContractTableMixin, ScopedListView):
+    template_name = "contracts/contract_list.html"
+    context_object_name = "contracts"
+    paginate_by = 50
+
+
+class ContractDetailView(ScopedDetailView):
+    template_name = "contracts/contract_detail.html"
+    context_object_name = "contract"
+
+    def base_queryset(self):
+        return PerformanceContract.objects.with_related().select_related("cluster__zone", "proposal")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contract = self.object
+        today = timezone.localdate()
+        with_phase([contract], today)
+        context["today"] = today
+        context["autonomy_groups"] = self.autonomy_groups(contract)
+        context.update(self.responsibility_matrix(contract))
+        context["targets"] = Target.objects.filter(contract=contract).select_related("indicator", "school")
+        context["checklist"] = contract.checklist.all()
+        context["subcontracts"] = Subcontract.objects.filter(contract=contract).select_related(
+            "supporting_partner"
+        )
+        context["status_changes"] = ContractStatusChange.objects.filter(contract=contract).select_related(
+            "changed_by"
+        )
+        context["reviews"] = ContractReview.objects.filter(contract=contract).select_related("reviewer")
+        context["decisions"] = ContractDecision.objects.filter(contract=contract).select_related(
+            "decided_by", "review", "status_change"
+        )
+        context["size_warning"] = contract.cluster.size_warning
+        return context
+
+    @staticmethod
+    def autonomy_groups(contract):
+        """[(dimension label, [autonomy, ...]), ...] in the order people, time, money, program."""
+        autonomies = ContractAutonomy.objects.filter(contract=contract).select_related("item")
+        by_dimension = {value: [] for value in AutonomyDimension.values}
+        for autonomy in autonomies:
+            by_dimension.setdefault(autonomy.item.dimension, []).append(autonomy)
+        labels = dict(AutonomyDimension.choices)
+        return [(labels.get(dim, dim), items) for dim, items in by_dimension.items() if items]
+
+    @staticmethod
+    def responsibility_matrix(contract):
+        """The split as rows grouped by function area, the owner columns and the undecided items."""
+        rows = list(
+            ContractResponsibility.objects.filter(contract=contract)
+            .select_related("item")
+            .order_by("item__order")
+        )
+        area_order = {value: index for index, value in enumerate(FunctionArea.values)}
+        area_labels = dict(FunctionArea.choices)
+        rows.sort(key=lambda r: (area_order.get(r.item.area, len(area_order)), r.item.order))
+        areas = [
+            (area_labels.get(area, area), list(items))
+            for area, items in groupby(rows, key=lambda r: r.item.area)
+        ]
+        return {
+            "responsibility_areas": areas,
+            "owner_columns": Owner.choices,
+            "undecided_responsibilities": [r for r in rows if r.owner == Owner.UNDECIDED],
+        }
+
+
+def contracts_for_related_page(user, **filters):
+    """The contracts a user may see among some (e.g. a school's), with their phase today."""
+    contracts = PerformanceContract.objects.visible_to(user).filter(**filters).with_related()
+    return with_phase(contracts, timezone.localdate())
+
+
+def visible_contracts_prefetch(user, to_attr="visible_contracts", lookup="contracts"):
+    """Prefetch of a relation to contracts, narrowed to the contracts `user` may see."""
+    return Prefetch(
+        lookup,
+        queryset=PerformanceContract.objects.visible_to(user).select_related("lead_partner"),
+        to_attr=to_attr,
+    )
