@@ -4,7 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from .querysets import ContractPerformanceQuerySet, IndicatorStatusQuerySet, MeasurementQuerySet
+from .querysets import (
+    ContractPerformanceQuerySet,
+    IndicatorStatusQuerySet,
+    MeasurementImportQuerySet,
+    MeasurementQuerySet,
+)
 
 
 class IndicatorKind(models.TextChoices):
@@ -112,6 +117,14 @@ class Measurement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    import_batch = models.ForeignKey(
+        "MeasurementImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        help_text="The import that last wrote this value.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,6 +151,39 @@ class Measurement(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} {self.school} {self.period_start}..{self.period_end}: {self.value}"
+
+
+class ImportStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    REJECTED = "rejected", "Rejected"
+
+
+class MeasurementImport(models.Model):
+    """One file of measurements, imported whole or rejected whole: who, when, which file, the
+    counts, and every row error with its line number."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    channel = models.CharField(
+        max_length=8, choices=[("browser", "Browser"), ("command", "Command"), ("api", "API")]
+    )
+    status = models.CharField(max_length=8, choices=ImportStatus.choices)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}, ...]")
+
+    objects = MeasurementImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()}, {self.uploaded_at:%Y-%m-%d %H:%M})"
 
 
 class Status(models.TextChoices):

@@ -17,3 +17,21 @@ class IndicatorStatusQuerySet(models.QuerySet):
 
 
 ContractPerformanceQuerySet = IndicatorStatusQuerySet
+
+
+class MeasurementImportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Imports are seen by whoever uploaded them, by the staff of the same organization,
+        district or state, and by admins."""
+        from turnaround.roles import viewer_for
+
+        viewer = viewer_for(user)
+        if viewer.is_admin:
+            return self.all()
+        if viewer.is_district:
+            return self.filter(uploaded_by__profile__district_id=viewer.district_id)
+        if viewer.is_state:
+            return self.filter(uploaded_by__profile__state_id=viewer.state_id)
+        if viewer.is_program:
+            return self.filter(uploaded_by__profile__organization_id=viewer.organization_id)
+        return self.none()

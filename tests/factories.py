@@ -12,6 +12,25 @@ from partners.models import FieldVisit, Organization
 from schools.models import Cluster, ClusterMembership, District, School, State
 from turnaround.models import Role, UserProfile
 
+CATALOG_MIGRATIONS = [
+    "indicators.migrations.0002_indicator_catalog",
+    "contracts.migrations.0003_autonomy_and_responsibility_catalogs",
+    "partners.migrations.0002_self_audit_items_and_service_areas",
+]
+
+
+def ensure_catalogs():
+    """The reference data the migrations load. Transactional tests empty every table when they
+    end, catalogs included, so the next test reloads them here."""
+    if Indicator.objects.exists():
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for name in CATALOG_MIGRATIONS:
+        import_module(name).load(apps, None)
+
 
 class StateFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -92,6 +111,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, lifecycle_status="draft", **kwargs):
+        ensure_catalogs()
         contract = services.create_contract(**kwargs)
         path = {
             "draft": [],
@@ -110,6 +130,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
 def indicator(code):
     """An indicator of the catalog the migrations load."""
+    ensure_catalogs()
     return Indicator.objects.get(code=code)
 
 

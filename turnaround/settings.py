@@ -6,6 +6,7 @@ With nothing set the portal runs on a SQLite file in the project and runs Celery
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -146,7 +147,14 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # Redis redelivers a task not acknowledged within this time; tasks are far shorter.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every status is recomputed each night, so that phases and pro-rated targets follow the date
+    # even where no data changed.
+    "recompute-indicators-nightly": {
+        "task": "indicators.recompute_all",
+        "schedule": crontab(hour=env.int("RECOMPUTE_HOUR", default=2), minute=30),
+    },
+}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_CACHE_URL", default=""):

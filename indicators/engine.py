@@ -1,0 +1,421 @@
+"""The indicator engine: statuses of contracts' targets, computed set-based in the database.
+
+For a batch of contracts and an as-of date, a handful of statements do all the work:
+
+1. the contract-year windows of the batch (from the contracts' dates, computed here: a few rows
+   per contract) go into the query as a VALUES list;
+2. one aggregate over the measurements of the batch's schools gives, per contract year, indicator
+   and school, the count, sum, last value and the sums a least-squares trend needs; the school
+   values, the cluster-wide values (sum for counts, enrolment-weighted mean for rates), progress,
+   status and projection follow in the same statement, which writes its rows to a temporary table;
+3. two upserts copy them into the status rows (one per partial unique index: school rows and
+   cluster-wide rows), skipping rows whose values did not change; a delete drops rows whose target
+   is gone; one more upsert writes each contract's performance status.
+
+Everything for a batch runs in one transaction, after taking an advisory lock per contract (in id
+order) on PostgreSQL, so two recomputes of one contract never interleave and a worker that dies in
+the middle leaves the previous statuses as they were. The SQL is the same on SQLite and PostgreSQL
+but for three small dialect pieces (day numbers, the last value of a group, locks).
+
+The rules are those of indicators/rules.py, which the tests hold this module to.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contracts.models import PerformanceContract
+from contracts.phases import contract_year_bounds, contract_year_on
+
+# Contracts per transaction for a full recompute: large enough that the fixed cost of the
+# statements is spread thin, small enough that one transaction holds a few seconds of work and a
+# few thousand locks at most, and that the VALUES list stays far below SQLite's parameter limit.
+BATCH_SIZE = 250
+# Namespace of the per-contract advisory locks (the first key of pg_advisory_xact_lock).
+LOCK_NAMESPACE = 7101
+EPOCH = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One contract year whose statuses are due on the as-of date."""
+
+    contract_id: int
+    contract_year: int
+    year_start: date
+    cutoff: date  # the last day whose measurements count: min(as_of, year end, contract's last day)
+    year_days: int
+    elapsed: float  # the elapsed fraction of the year on the cutoff day, for pro-rating sums
+
+
+def contract_windows(contract, as_of):
+    """The windows of a contract on a date, and its current contract year (None before the start).
+
+    Every contract year that has begun by `as_of` gets a window, up to the last year of the term or
+    the year in which it ended."""
+    last_day = min(contract.end_date, contract.ended_on) if contract.ended_on else contract.end_date
+    if as_of < contract.start_date:
+        return [], None
+    final_year = contract_year_on(contract.start_date, min(as_of, last_day))
+    windows = []
+    for year in range(1, final_year + 1):
+        first, last = contract_year_bounds(contract.start_date, year)
+        cutoff = min(as_of, last, last_day)
+        year_days = (last - first).days + 1
+        windows.append(
+            Window(
+                contract_id=contract.pk,
+                contract_year=year,
+                year_start=first,
+                cutoff=cutoff,
+                year_days=year_days,
+                elapsed=min(1.0, ((cutoff - first).days + 1) / year_days),
+            )
+        )
+    return windows, final_year
+
+
+class Dialect:
+    """The few SQL pieces that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, vendor):
+        self.postgres = vendor == "postgresql"
+
+    def day(self, column):
+        """Days since 2000-01-01 of a date column, as an integer."""
+        if self.postgres:
+            return f"({column} - DATE '2000-01-01')"
+        return f"CAST(julianday({column}) - 2451544.5 AS INTEGER)"
+
+    def date_param(self, type_name="date"):
+        return f"%s::{type_name}" if self.postgres else "%s"
+
+    def last_value(self):
+        """The value of the row with the latest period end, in a GROUP BY whose only MAX() is
+        MAX(pe_day) (SQLite then takes bare columns from that row)."""
+        if self.postgres:
+            return "(array_agg(x.value ORDER BY x.pe_day DESC, x.ps_day DESC))[1]"
+        return "x.value"
+
+    def temp_table(self, name, select_sql):
+        if self.postgres:
+            return f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select_sql}"
+        return f"CREATE TEMPORARY TABLE {name} AS {select_sql}"
+
+
+def recompute_contracts(contract_ids, as_of=None):
+    """Recompute the statuses of these contracts, in batches of BATCH_SIZE, one transaction each.
+    Returns the number of status rows the run produced."""
+    as_of = as_of or timezone.localdate()
+    ids = sorted(set(int(i) for i in contract_ids))
+    produced = 0
+    for offset in range(0, len(ids), BATCH_SIZE):
+        produced += _recompute_batch(ids[offset : offset + BATCH_SIZE], as_of)
+    return produced
+
+
+def recompute_all(as_of=None):
+    ids = list(PerformanceContract.objects.order_by("pk").values_list("pk", flat=True))
+    return recompute_contracts(ids, as_of)
+
+
+def _recompute_batch(ids, as_of):
+    dialect = Dialect(connection.vendor)
+    computed_at = timezone.now()
+    with transaction.atomic():
+        _lock(ids, dialect)
+        contracts = list(
+            PerformanceContract.objects.filter(pk__in=ids)
+            .order_by("pk")
+            .only("pk", "start_date", "end_date", "ended_on")
+        )
+        windows, current = [], {}
+        for contract in contracts:
+            contract_windows_, current_year = contract_windows(contract, as_of)
+            windows.extend(contract_windows_)
+            current[contract.pk] = current_year
+        found = [c.pk for c in contracts]
+        with connection.cursor() as cursor:
+            produced = 0
+            if windows:
+                produced = _write_statuses(cursor, dialect, windows, as_of, computed_at)
+            _delete_stale(cursor, found, bool(windows))
+            _write_performance(cursor, dialect, current, as_of, computed_at)
+            if windows and not dialect.postgres:
+                cursor.execute("DROP TABLE engine_status")  # PostgreSQL drops it at commit
+    return produced
+
+
+def _lock(ids, dialect):
+    if not dialect.postgres or not ids:
+        return  # SQLite lets one writer at a time into the whole database.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, s.id) FROM (SELECT unnest(%s::integer[]) AS id ORDER BY 1) s",
+            [LOCK_NAMESPACE, list(ids)],
+        )
+
+
+def _adapt_date(value):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _adapt_datetime(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _values(dialect, rows, casts):
+    """A VALUES list and its parameters; on PostgreSQL the columns in `casts` ({index: type}) are
+    cast, so that a date or a NULL has a type."""
+    placeholders = []
+    params = []
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            cells.append(dialect.date_param(casts[index]) if index in casts else "%s")
+            params.append(_adapt_date(value) if isinstance(value, date) else value)
+        placeholders.append(f"({', '.join(cells)})")
+    return ", ".join(placeholders), params
+
+
+def _status_select(dialect, windows, as_of, computed_at):
+    window_values, params = _values(
+        dialect,
+        [
+            (
+                w.contract_id,
+                w.contract_year,
+                w.year_start,
+                w.cutoff,
+                (w.year_start - EPOCH).days,
+                w.year_days,
+                w.elapsed,
+            )
+            for w in windows
+        ],
+        casts={2: "date", 3: "date"},
+    )
+    day_ps, day_pe = dialect.day("m.period_start"), dialect.day("m.period_end")
+    clamp = "CASE WHEN {0} < 0 THEN 0.0 WHEN {0} > 1 THEN 1.0 ELSE {0} END"
+    covered = clamp.format("((sv.last_day - w.start_day + 1.0) / w.year_days)")
+    sql = f"""
+    WITH w (contract_id, contract_year, year_start, cutoff, start_day, year_days, elapsed) AS (
+        VALUES {window_values}
+    ),
+    needed AS (
+        SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id
+        FROM contracts_target t
+        JOIN w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
+    ),
+    sv AS (
+        SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id,
+               COUNT(*) AS n, SUM(x.value) AS s, SUM(x.tm) AS st, SUM(x.tm * x.tm) AS stt,
+               SUM(x.tm * x.value) AS stv, MAX(x.pe_day) AS last_day, {dialect.last_value()} AS last_value
+        FROM (
+            SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, m.value,
+                   {day_pe} AS pe_day, {day_ps} AS ps_day,
+                   (({day_ps} + {day_pe}) / 2.0 - w.start_day + 0.5) / w.year_days AS tm
+            FROM needed n
+            JOIN w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
+            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
+            JOIN indicators_measurement m
+              ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id AND m.student_group = 'all'
+             AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
+        ) x
+        GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id
+    ),
+    sch AS (
+        SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s, sv.st,
+               i.aggregation, i.unit, sc.enrolment,
+               CASE i.aggregation WHEN 'sum' THEN sv.s WHEN 'mean' THEN sv.s / sv.n ELSE sv.last_value END
+                   AS value,
+               {covered} AS covered,
+               CASE WHEN sv.n > 1 AND ABS(sv.n * sv.stt - sv.st * sv.st) > 1e-12
+                    THEN (sv.n * sv.stv - sv.st * sv.s) / (sv.n * sv.stt - sv.st * sv.st)
+                    ELSE 0.0 END AS slope
+        FROM sv
+        JOIN w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+        JOIN indicators_indicator i ON i.id = sv.indicator_id
+        JOIN schools_school sc ON sc.id = sv.school_id
+    ),
+    trend AS (
+        SELECT sch.*,
+               (sch.s - sch.slope * sch.st) / sch.n + sch.slope AS at_year_end,
+               (sch.s - sch.slope * sch.st) / sch.n + sch.slope * (sch.covered + 1.0) / 2.0 AS rest_mean
+        FROM sch
+    ),
+    schp AS (
+        SELECT trend.*,
+               CASE trend.aggregation
+                   WHEN 'last' THEN trend.at_year_end
+                   WHEN 'mean' THEN (trend.s / trend.n) * trend.covered
+                       + trend.rest_mean * (1.0 - trend.covered)
+                   WHEN 'sum' THEN CASE WHEN trend.covered <= 0 THEN trend.s
+                       ELSE trend.s + trend.rest_mean * trend.n * (1.0 - trend.covered) / trend.covered END
+               END AS projection
+        FROM trend
+    ),
+    cl AS (
+        SELECT contract_id, contract_year, indicator_id,
+               CASE WHEN MAX(unit) = 'count' THEN SUM(value)
+                    WHEN SUM(enrolment) > 0 THEN SUM(value * enrolment) / SUM(enrolment)
+                    ELSE AVG(value) END AS value,
+               CASE WHEN MAX(unit) = 'count' THEN SUM(projection)
+                    WHEN SUM(enrolment) > 0 THEN SUM(projection * enrolment) / SUM(enrolment)
+                    ELSE AVG(projection) END AS projection
+        FROM schp
+        GROUP BY contract_id, contract_year, indicator_id
+    ),
+    r AS (
+        SELECT t.contract_id, t.indicator_id, t.school_id, t.contract_year,
+               CASE WHEN t.contract_year < c.accountable_from_year THEN i.kind = 'leading'
+                    ELSE i.kind = 'lagging' END AS accountable,
+               CASE WHEN t.school_id IS NULL THEN cl.value ELSE schp.value END AS value,
+               CASE WHEN t.school_id IS NULL THEN cl.projection ELSE schp.projection END AS projection,
+               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * w.elapsed
+                    ELSE t.baseline END AS baseline,
+               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.target * w.elapsed
+                    ELSE t.target END AS target,
+               t.target AS year_target, i.direction, c.on_track_threshold, c.at_risk_threshold
+        FROM contracts_target t
+        JOIN w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
+        JOIN contracts_performancecontract c ON c.id = t.contract_id
+        JOIN indicators_indicator i ON i.id = t.indicator_id
+        LEFT JOIN schp ON t.school_id IS NOT NULL AND schp.contract_id = t.contract_id
+             AND schp.contract_year = t.contract_year AND schp.indicator_id = t.indicator_id
+             AND schp.school_id = t.school_id
+        LEFT JOIN cl ON t.school_id IS NULL AND cl.contract_id = t.contract_id
+             AND cl.contract_year = t.contract_year AND cl.indicator_id = t.indicator_id
+    ),
+    p AS (
+        SELECT r.*,
+               CASE WHEN r.value IS NULL THEN NULL
+                    WHEN (r.direction = 'higher' AND r.value >= r.target)
+                      OR (r.direction = 'lower' AND r.value <= r.target) THEN 1 ELSE 0 END AS meets,
+               CASE WHEN r.value IS NULL THEN NULL
+                    WHEN r.baseline IS NULL OR r.target = r.baseline THEN
+                        CASE WHEN (r.direction = 'higher' AND r.value >= r.target)
+                               OR (r.direction = 'lower' AND r.value <= r.target) THEN 1.0 ELSE 0.0 END
+                    ELSE (r.value - r.baseline) / (r.target - r.baseline) END AS progress
+        FROM r
+    )
+    SELECT p.contract_id, p.indicator_id, p.school_id, p.contract_year, p.accountable,
+           {dialect.date_param()} AS as_of, p.value, p.baseline, p.target, p.progress,
+           CASE WHEN p.value IS NULL THEN 'no_data'
+                WHEN p.progress >= 1 OR p.meets = 1 THEN 'met'
+                WHEN p.progress >= p.on_track_threshold THEN 'on_track'
+                WHEN p.progress >= p.at_risk_threshold THEN 'at_risk'
+                ELSE 'off_track' END AS status,
+           p.projection,
+           CASE WHEN p.projection IS NULL THEN NULL
+                WHEN (p.direction = 'higher' AND p.projection >= p.year_target)
+                  OR (p.direction = 'lower' AND p.projection <= p.year_target) THEN TRUE ELSE FALSE END
+               AS projected_to_meet,
+           {dialect.date_param("timestamptz")} AS computed_at
+    FROM p
+    """
+    return sql, params + [_adapt_date(as_of), _adapt_datetime(computed_at)]
+
+
+STATUS_COLUMNS = (
+    "contract_id, indicator_id, school_id, contract_year, accountable, as_of, value, baseline, target, "
+    "progress, status, projection, projected_to_meet, computed_at"
+)
+CHANGING = (
+    "accountable",
+    "as_of",
+    "value",
+    "baseline",
+    "target",
+    "progress",
+    "status",
+    "projection",
+    "projected_to_meet",
+)
+
+
+def _write_statuses(cursor, dialect, windows, as_of, computed_at):
+    select_sql, params = _status_select(dialect, windows, as_of, computed_at)
+    cursor.execute("DROP TABLE IF EXISTS engine_status")
+    cursor.execute(dialect.temp_table("engine_status", select_sql), params)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGING + ("computed_at",))
+    changed = " OR ".join(
+        f"s.{c} IS DISTINCT FROM excluded.{c}" if dialect.postgres else f"s.{c} IS NOT excluded.{c}"
+        for c in CHANGING
+    )
+    for where, key in (
+        ("school_id IS NOT NULL", "contract_id, indicator_id, contract_year, school_id"),
+        ("school_id IS NULL", "contract_id, indicator_id, contract_year"),
+    ):
+        cursor.execute(
+            f"""
+            INSERT INTO indicators_indicatorstatus AS s ({STATUS_COLUMNS})
+            SELECT {STATUS_COLUMNS} FROM engine_status WHERE {where}
+            ON CONFLICT ({key}) WHERE {where} DO UPDATE SET {updates} WHERE {changed}
+            """
+        )
+    cursor.execute("SELECT COUNT(*) FROM engine_status")
+    return cursor.fetchone()[0]
+
+
+def _delete_stale(cursor, contract_ids, have_statuses):
+    """Drop the status rows of these contracts that this run did not produce (a target removed, a
+    contract back before its start)."""
+    if not contract_ids:
+        return
+    placeholders = ", ".join(["%s"] * len(contract_ids))
+    if not have_statuses:
+        cursor.execute(
+            f"DELETE FROM indicators_indicatorstatus WHERE contract_id IN ({placeholders})", contract_ids
+        )
+        return
+    cursor.execute(
+        f"""
+        DELETE FROM indicators_indicatorstatus
+        WHERE contract_id IN ({placeholders})
+          AND NOT EXISTS (
+              SELECT 1 FROM engine_status e
+              WHERE e.contract_id = indicators_indicatorstatus.contract_id
+                AND e.indicator_id = indicators_indicatorstatus.indicator_id
+                AND e.contract_year = indicators_indicatorstatus.contract_year
+                AND (e.school_id = indicators_indicatorstatus.school_id
+                     OR (e.school_id IS NULL AND indicators_indicatorstatus.school_id IS NULL))
+          )
+        """,
+        contract_ids,
+    )
+
+
+def _write_performance(cursor, dialect, current, as_of, computed_at):
+    """Each contract's performance status: pre_launch before the start, else the worst accountable
+    status of its current year among those with data (met counts as on track), else no_data."""
+    if not current:
+        return
+    values, params = _values(
+        dialect, [(pk, year, 1 if year else 0) for pk, year in current.items()], casts={1: "integer"}
+    )
+    cursor.execute(
+        f"""
+        WITH cur (contract_id, contract_year, started) AS (VALUES {values})
+        INSERT INTO indicators_contractperformance
+            (contract_id, performance_status, contract_year, as_of, computed_at)
+        SELECT cur.contract_id,
+               CASE WHEN cur.started = 0 THEN 'pre_launch'
+                    WHEN SUM(CASE WHEN st.status = 'off_track' THEN 1 ELSE 0 END) > 0 THEN 'off_track'
+                    WHEN SUM(CASE WHEN st.status = 'at_risk' THEN 1 ELSE 0 END) > 0 THEN 'at_risk'
+                    WHEN SUM(CASE WHEN st.status IN ('on_track', 'met') THEN 1 ELSE 0 END) > 0 THEN 'on_track'
+                    ELSE 'no_data' END,
+               cur.contract_year, {dialect.date_param()}, {dialect.date_param("timestamptz")}
+        FROM cur
+        LEFT JOIN indicators_indicatorstatus st
+               ON st.contract_id = cur.contract_id AND st.contract_year = cur.contract_year AND st.accountable
+        WHERE TRUE
+        GROUP BY cur.contract_id, cur.contract_year, cur.started
+        ON CONFLICT (contract_id) DO UPDATE SET
+            performance_status = excluded.performance_status, contract_year = excluded.contract_year,
+            as_of = excluded.as_of, computed_at = excluded.computed_at
+        """,
+        params + [_adapt_date(as_of), _adapt_datetime(computed_at)],
+    )

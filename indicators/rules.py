@@ -1,0 +1,146 @@
+"""The rules of DESIGN.md ("Rules the portal computes") as plain functions.
+
+These are the reference: the set-based engine (engine.py) computes the same things in SQL for
+many contracts at once, and the tests check the two against each other.
+"""
+
+from dataclasses import dataclass
+
+MET, ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "met", "on_track", "at_risk", "off_track", "no_data"
+# Worst first: the contract's performance status is the first of these found among its accountable
+# indicators with data ("met" counts as on track).
+SEVERITY = [OFF_TRACK, AT_RISK, ON_TRACK, MET]
+DEFAULT_ON_TRACK, DEFAULT_AT_RISK = 0.75, 0.25
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    on_track: float = DEFAULT_ON_TRACK
+    at_risk: float = DEFAULT_AT_RISK
+
+
+def is_accountable(kind: str, contract_year: int, accountable_from_year: int = 3) -> bool:
+    """Leading indicators are accountable before the accountable-from year, lagging ones from it."""
+    if contract_year < accountable_from_year:
+        return kind == "leading"
+    return kind == "lagging"
+
+
+def meets(value: float, target: float, direction: str) -> bool:
+    return value >= target if direction == "higher" else value <= target
+
+
+def aggregate(values_in_period_order: list[float], aggregation: str) -> float | None:
+    """The value to date of one school: the year's measurements combined by the indicator's
+    aggregation; None with no measurement."""
+    values = values_in_period_order
+    if not values:
+        return None
+    if aggregation == "sum":
+        return float(sum(values))
+    if aggregation == "last":
+        return float(values[-1])
+    return sum(values) / len(values)
+
+
+def combine_schools(values_and_enrolments: list[tuple[float, int]], is_count: bool) -> float | None:
+    """A cluster-wide value from school values: the sum for counts, the enrolment-weighted mean for
+    rates (a plain mean when no school reports an enrolment)."""
+    pairs = [(v, e) for v, e in values_and_enrolments if v is not None]
+    if not pairs:
+        return None
+    if is_count:
+        return float(sum(v for v, _ in pairs))
+    weight = sum(e for _, e in pairs)
+    if weight <= 0:
+        return sum(v for v, _ in pairs) / len(pairs)
+    return sum(v * e for v, e in pairs) / weight
+
+
+def prorate(baseline, target, aggregation: str, elapsed_fraction: float):
+    """For a sum indicator in a year still under way, baseline and target scale with the elapsed
+    fraction of the year; other aggregations are unchanged."""
+    if aggregation != "sum" or elapsed_fraction >= 1:
+        return baseline, target
+    scale = max(elapsed_fraction, 0.0)
+    return (None if baseline is None else baseline * scale), target * scale
+
+
+def progress(value, baseline, target, direction: str) -> float | None:
+    """p = (v - b) / (t - b). Where the target equals the baseline, or there is no baseline,
+    p = 1 if v meets t, else 0. None without a value."""
+    if value is None:
+        return None
+    if baseline is None or target == baseline:
+        return 1.0 if meets(value, target, direction) else 0.0
+    return (value - baseline) / (target - baseline)
+
+
+def status(value, p, target, direction: str, thresholds: Thresholds = Thresholds()) -> str:
+    if value is None or p is None:
+        return NO_DATA
+    if p >= 1 or meets(value, target, direction):
+        return MET
+    if p >= thresholds.on_track:
+        return ON_TRACK
+    if p >= thresholds.at_risk:
+        return AT_RISK
+    return OFF_TRACK
+
+
+def performance_status(accountable_statuses: list[str], *, started: bool) -> str:
+    """The contract's status: pre_launch before the start, else the worst accountable status with
+    data ("met" counts as on track), else no_data."""
+    if not started:
+        return "pre_launch"
+    with_data = [s for s in accountable_statuses if s != NO_DATA]
+    if not with_data:
+        return NO_DATA
+    worst = min(with_data, key=SEVERITY.index)
+    return ON_TRACK if worst == MET else worst
+
+
+def project(points: list[tuple[float, float]], aggregation: str, covered_fraction: float) -> float | None:
+    """The projected year-end value from the year's measurements so far.
+
+    points are (t, value) with t the middle of each measurement's period as a fraction of the
+    contract year (0 = first day, 1 = last day); covered_fraction is how much of the year the
+    measurements cover (the latest period end, as a fraction). A least-squares line through the
+    points gives the trend (flat with a single point):
+    - last: the line's value at the end of the year;
+    - mean: the mean of the observed values and of the line over the rest of the year, weighted
+      by the time each covers;
+    - sum: the sum so far plus the line's run rate per measured period for the periods left.
+    """
+    if not points:
+        return None
+    n = len(points)
+    values = [v for _, v in points]
+    slope, intercept = trend(points)
+    covered = min(max(covered_fraction, 0.0), 1.0)
+    if aggregation == "last":
+        return intercept + slope * 1.0
+    if aggregation == "mean":
+        observed = sum(values) / n
+        rest = intercept + slope * (covered + 1.0) / 2
+        return observed * covered + rest * (1.0 - covered)
+    # sum: the periods left at the pace of the measured ones, following the trend
+    if covered <= 0:
+        return float(sum(values))
+    periods_left = n * (1.0 - covered) / covered
+    rest = intercept + slope * (covered + 1.0) / 2
+    return float(sum(values)) + rest * periods_left
+
+
+def trend(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """(slope, intercept) of the least-squares line; flat through the mean with < 2 distinct t."""
+    n = len(points)
+    st = sum(t for t, _ in points)
+    sv = sum(v for _, v in points)
+    stt = sum(t * t for t, _ in points)
+    stv = sum(t * v for t, v in points)
+    denominator = n * stt - st * st
+    if n < 2 or abs(denominator) < 1e-12:
+        return 0.0, sv / n
+    slope = (n * stv - st * sv) / denominator
+    return slope, (sv - slope * st) / n

@@ -1,0 +1,41 @@
+"""Changes that make statuses stale schedule a recompute of the contracts they touch.
+
+Single saves and deletes come through these signals; bulk writes (the measurement import) call
+tasks.schedule_recompute themselves, once per file."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from contracts.models import ContractSchool, PerformanceContract, Target
+
+from .models import Measurement
+from .tasks import schedule_recompute
+
+
+def contracts_of_schools(school_ids):
+    return (
+        ContractSchool.objects.filter(school_id__in=school_ids)
+        .values_list("contract_id", flat=True)
+        .distinct()
+    )
+
+
+@receiver([post_save, post_delete], sender=Measurement, dispatch_uid="recompute-on-measurement")
+def measurement_changed(sender, instance, **kwargs):
+    schedule_recompute(contracts_of_schools([instance.school_id]))
+
+
+@receiver([post_save, post_delete], sender=Target, dispatch_uid="recompute-on-target")
+def target_changed(sender, instance, **kwargs):
+    schedule_recompute([instance.contract_id])
+
+
+@receiver(post_save, sender=PerformanceContract, dispatch_uid="recompute-on-contract")
+def contract_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule_recompute([instance.pk])
+
+
+@receiver([post_save, post_delete], sender=ContractSchool, dispatch_uid="recompute-on-contract-school")
+def contract_schools_changed(sender, instance, **kwargs):
+    schedule_recompute([instance.contract_id])

@@ -1,0 +1,252 @@
+"""The engine against worked examples of DESIGN.md's rules."""
+
+from datetime import date
+
+import pytest
+
+from contracts.models import Target
+from indicators import engine
+from indicators.models import ContractPerformance, IndicatorStatus, Measurement
+from tests.factories import ContractFactory, indicator
+
+pytestmark = pytest.mark.django_db
+
+START = date(2024, 7, 1)
+
+
+@pytest.fixture
+def contract():
+    return ContractFactory(start_date=START, end_date=date(2029, 6, 30), lifecycle_status="active")
+
+
+def measure(school, code, start, end, value):
+    return Measurement.objects.create(
+        school=school,
+        indicator=indicator(code),
+        period_start=start,
+        period_end=end,
+        value=value,
+        source="form",
+    )
+
+
+def monthly(school, code, year, months_values):
+    for month, value in months_values:
+        y = year if month >= 7 else year + 1
+        last = date(y + (month == 12), month % 12 + 1, 1) - date.resolution
+        measure(school, code, date(y, month, 1), last, value)
+
+
+def status_of(contract, code, year=1, school=None):
+    return IndicatorStatus.objects.get(
+        contract=contract, indicator__code=code, contract_year=year, school=school
+    )
+
+
+def test_a_mean_indicator_half_way_to_its_target_is_at_risk(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("attendance_rate"),
+        contract_year=1,
+        school=school,
+        baseline=80,
+        target=90,
+    )
+    monthly(school, "attendance_rate", 2024, [(9, 84), (10, 85), (11, 86)])
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 12, 15))
+    row = status_of(contract, "attendance_rate", school=school)
+    assert row.value == pytest.approx(85)
+    assert row.progress == pytest.approx(0.5)
+    assert row.status == "at_risk"
+    assert row.accountable is True  # leading, year 1
+
+
+def test_a_lower_is_better_indicator(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("chronic_absence_rate"),
+        contract_year=1,
+        school=school,
+        baseline=30,
+        target=20,
+    )
+    measure(school, "chronic_absence_rate", date(2024, 9, 1), date(2024, 12, 1), 22)
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 12, 15))
+    row = status_of(contract, "chronic_absence_rate", school=school)
+    assert row.progress == pytest.approx(0.8)
+    assert row.status == "on_track"
+
+
+def test_a_move_away_from_a_lower_is_better_target_is_off_track(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("chronic_absence_rate"),
+        contract_year=1,
+        school=school,
+        baseline=30,
+        target=20,
+    )
+    measure(school, "chronic_absence_rate", date(2024, 9, 1), date(2024, 12, 1), 33)
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 12, 15))
+    row = status_of(contract, "chronic_absence_rate", school=school)
+    assert row.progress == pytest.approx(-0.3)
+    assert row.status == "off_track"
+
+
+def test_a_sum_indicator_mid_year_is_judged_against_a_prorated_target(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("discipline_incidents"),
+        contract_year=1,
+        school=school,
+        baseline=200,
+        target=100,
+    )
+    monthly(school, "discipline_incidents", 2024, [(9, 20), (10, 20), (11, 20)])
+    as_of = date(2024, 12, 31)
+    engine.recompute_contracts([contract.pk], as_of=as_of)
+    row = status_of(contract, "discipline_incidents", school=school)
+    elapsed = 184 / 365  # 1 July to 31 December
+    assert row.value == 60
+    assert row.baseline == pytest.approx(200 * elapsed)
+    assert row.target == pytest.approx(100 * elapsed)
+    assert row.progress == pytest.approx((60 - 200 * elapsed) / (100 * elapsed - 200 * elapsed))
+    assert row.status == "on_track"
+
+
+@pytest.mark.parametrize("value, expected", [(91, "met"), (90, "met"), (89, "off_track")])
+def test_a_target_equal_to_its_baseline(contract, value, expected):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("attendance_rate"),
+        contract_year=1,
+        school=school,
+        baseline=90,
+        target=90,
+    )
+    measure(school, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), value)
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 15))
+    row = status_of(contract, "attendance_rate", school=school)
+    assert row.progress == (1.0 if expected == "met" else 0.0)
+    assert row.status == expected
+
+
+def test_a_year_with_no_data(contract):
+    Target.objects.create(
+        contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
+    )
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 15))
+    row = status_of(contract, "attendance_rate")
+    assert (row.value, row.progress, row.status) == (None, None, "no_data")
+    assert ContractPerformance.objects.get(contract=contract).performance_status == "no_data"
+
+
+def test_year_2_holds_the_leading_indicators_to_account_and_year_3_the_lagging_ones(contract):
+    school = contract.schools.first()
+    for year in (2, 3):
+        Target.objects.create(
+            contract=contract,
+            indicator=indicator("attendance_rate"),
+            contract_year=year,
+            baseline=80,
+            target=90,
+        )
+        Target.objects.create(
+            contract=contract,
+            indicator=indicator("ela_proficiency"),
+            contract_year=year,
+            baseline=20,
+            target=40,
+        )
+    measure(school, "attendance_rate", date(2025, 9, 1), date(2025, 9, 30), 70)  # year 2: off track
+    measure(school, "ela_proficiency", date(2026, 7, 1), date(2027, 6, 30), 45)  # year 3: met
+    measure(school, "attendance_rate", date(2026, 9, 1), date(2026, 9, 30), 70)  # year 3: off track
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 10, 1))
+    assert status_of(contract, "attendance_rate", 2).accountable is True
+    assert status_of(contract, "ela_proficiency", 2).accountable is False
+    assert ContractPerformance.objects.get(contract=contract).performance_status == "off_track"
+    engine.recompute_contracts([contract.pk], as_of=date(2027, 6, 30))
+    assert status_of(contract, "attendance_rate", 3).accountable is False
+    assert status_of(contract, "ela_proficiency", 3).accountable is True
+    performance = ContractPerformance.objects.get(contract=contract)
+    assert (performance.contract_year, performance.performance_status) == (3, "on_track")
+
+
+def test_a_cluster_wide_rate_is_the_enrolment_weighted_mean_and_a_count_the_sum(contract):
+    a, b, c = contract.schools.order_by("pk")
+    a.enrolment, b.enrolment, c.enrolment = 100, 300, 0
+    for school in (a, b, c):
+        school.save()
+    Target.objects.create(
+        contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
+    )
+    Target.objects.create(
+        contract=contract, indicator=indicator("violent_incidents"), contract_year=1, baseline=40, target=20
+    )
+    measure(a, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 80)
+    measure(b, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 90)
+    measure(c, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 50)  # no enrolment, no weight
+    measure(a, "violent_incidents", date(2024, 9, 1), date(2024, 9, 30), 3)
+    measure(b, "violent_incidents", date(2024, 9, 1), date(2024, 9, 30), 4)
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 6, 30))
+    assert status_of(contract, "attendance_rate").value == pytest.approx((80 * 100 + 90 * 300) / 400)
+    assert status_of(contract, "violent_incidents").value == 7
+
+
+def test_before_the_start_the_contract_is_pre_launch(contract):
+    Target.objects.create(
+        contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
+    )
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 6, 1))
+    assert not IndicatorStatus.objects.filter(contract=contract).exists()
+    assert ContractPerformance.objects.get(contract=contract).performance_status == "pre_launch"
+
+
+def test_the_projection_follows_the_trend(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("attendance_rate"),
+        contract_year=1,
+        school=school,
+        baseline=80,
+        target=90,
+    )
+    Target.objects.create(
+        contract=contract,
+        indicator=indicator("chronic_absence_rate"),
+        contract_year=1,
+        school=school,
+        baseline=30,
+        target=20,
+    )
+    monthly(school, "attendance_rate", 2024, [(9, 84), (10, 86), (11, 88), (12, 90)])
+    monthly(school, "chronic_absence_rate", 2024, [(9, 30), (10, 28), (11, 26), (12, 24)])
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 12, 31))
+    attendance = status_of(contract, "attendance_rate", school=school)
+    assert attendance.value == pytest.approx(87)
+    assert attendance.projection > 90  # a rising trend: the year's mean ends above today's
+    assert attendance.projected_to_meet is True
+    absence = status_of(contract, "chronic_absence_rate", school=school)
+    assert absence.projection < 15  # "last": the line at year end
+    assert absence.projected_to_meet is True
+
+
+def test_recomputing_twice_gives_the_same_rows_and_a_removed_target_loses_its_status(contract):
+    school = contract.schools.first()
+    target = Target.objects.create(
+        contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
+    )
+    measure(school, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 85)
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 1))
+    first = list(IndicatorStatus.objects.values())
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 1))
+    assert list(IndicatorStatus.objects.values()) == first
+    target.delete()
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 1))
+    assert not IndicatorStatus.objects.filter(contract=contract).exists()
