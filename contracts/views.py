@@ -68,6 +68,43 @@ class ContractListView(ContractTableMixin, ScopedListView):
     paginate_by = 50
 
 
+def indicator_statuses(contract):
+    """The contract's performance and the statuses of its latest computed year: accountable first,
+    cluster-wide before schools."""
+    from indicators.models import ContractPerformance, IndicatorStatus
+
+    performance = ContractPerformance.objects.filter(contract=contract).first()
+    statuses = IndicatorStatus.objects.filter(contract=contract).select_related("indicator", "school")
+    year = performance.contract_year if performance and performance.contract_year else None
+    if year is None:
+        year = statuses.order_by("-contract_year").values_list("contract_year", flat=True).first()
+    rows = sorted(
+        statuses.filter(contract_year=year) if year else [],
+        key=lambda r: (not r.accountable, r.indicator.order, r.school_id is not None, str(r.school or "")),
+    )
+    return {
+        "performance": performance,
+        "status_year": year,
+        "statuses": rows,
+        "computed_at": max(
+            (r.computed_at for r in rows), default=performance.computed_at if performance else None
+        ),
+    }
+
+
+class ContractStatusesView(ScopedDetailView):
+    """The indicator status section alone, which the contract page refreshes in place (htmx)."""
+
+    model = PerformanceContract
+    template_name = "contracts/contract_statuses.html"
+    context_object_name = "contract"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(indicator_statuses(self.object))
+        return context
+
+
 class ContractDetailView(ScopedDetailView):
     template_name = "contracts/contract_detail.html"
     context_object_name = "contract"
@@ -96,6 +133,7 @@ class ContractDetailView(ScopedDetailView):
             "decided_by", "review", "status_change"
         )
         context["size_warning"] = contract.cluster.size_warning
+        context.update(indicator_statuses(contract))
         return context
 
     @staticmethod
