@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local runs are development runs: static files served by Django, debug pages on.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test lint install install-test assets migrate demo worker beat clean
+.PHONY: run test lint bench install install-test assets migrate demo worker beat clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: install-test
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The recompute benchmark needs PostgreSQL; it builds its data set in a database of its own.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/turnaround_bench
+bench: install-test
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.recompute
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

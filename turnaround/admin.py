@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from .models import UserProfile
+
+
+class UserProfileInline(admin.StackedInline):
+    model = UserProfile
+    can_delete = False
+    autocomplete_fields = ["district", "state", "organization"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PortalUserAdmin(UserAdmin):
+    inlines = [UserProfileInline]
+    list_display = ["username", "first_name", "last_name", "email", "role", "body", "is_active", "is_staff"]
+    list_filter = ["profile__role", "is_active", "is_staff", "is_superuser"]
+    list_select_related = ["profile__district", "profile__state", "profile__organization"]
+
+    @admin.display(description="role", ordering="profile__role")
+    def role(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else "—"
+
+    @admin.display(description="belongs to")
+    def body(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.body if profile else "—"
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "district", "state", "organization", "title"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["district", "state", "organization"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user", "district", "state", "organization"]
