@@ -15,6 +15,7 @@ from .tasks import schedule_recompute
 def contracts_of_schools(school_ids):
     return (
         ContractSchool.objects.filter(school_id__in=school_ids)
+        .order_by("contract_id")  # not the default ordering, whose columns would defeat distinct()
         .values_list("contract_id", flat=True)
         .distinct()
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("schools/", include("schools.urls")),
     path("", include("partners.urls")),
+    path("measurements/", include("indicators.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
