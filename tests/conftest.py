@@ -4,7 +4,10 @@ into a failure instead of a skip."""
 import os
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+
+from turnaround.celery import app
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -35,3 +38,33 @@ def postgres():
     """Use in a test that must run on PostgreSQL."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         skip_or_fail("needs DATABASE_URL=postgres://...")
+
+
+# A real Celery worker on the Redis broker. Eager mode is not a test of the task path, so these
+# need CELERY_BROKER_URL (CI sets it) and skip without it, or fail with REQUIRE_SERVICES=1.
+def require_broker():
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        skip_or_fail("needs CELERY_BROKER_URL=redis://...")
+
+
+@pytest.fixture
+def broker(transactional_db):
+    """The real broker, emptied of what earlier tests left in it; tasks are sent, not run eagerly."""
+    require_broker()
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager = saved
+        app.control.purge()
+
+
+@pytest.fixture
+def celery_worker(broker):
+    """A worker in a thread of the test process."""
+    import celery.contrib.testing.tasks  # noqa: F401  registers celery.ping for the worker's ping check
+
+    with start_worker(app, pool="solo", concurrency=1, shutdown_timeout=30) as worker:
+        yield worker
