@@ -37,5 +37,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def load_demo_data():
-    """The demo data and users of `manage.py seed_demo`."""
+    """The demo data and users of `manage.py seed_demo` (after the catalogs the migrations load,
+    which an earlier transactional test may have flushed)."""
+    from tests.factories import ensure_catalogs
+
+    ensure_catalogs()
     call_command("seed_demo")

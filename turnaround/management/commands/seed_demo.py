@@ -9,25 +9,40 @@ from turnaround.demo import PASSWORD, USERS_TABLE, DemoBuilder
 
 
 class Command(BaseCommand):
-    help = "Build (or bring up to date) the demo portal: real cases of the source documents, demo users."
+    help = (
+        "Build, or bring up to date, the demo portal: the source documents' real cases (AUSL, Mastery, "
+        "Green Dot, Friendship), a terminated and a pre-launch contract, their data, and demo users. "
+        "One transaction; running it again on the same day changes nothing."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="do nothing if any contract exists")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the database has any contract"
+        )
 
     def handle(self, *args, if_empty=False, **options):
         if if_empty and PerformanceContract.objects.exists():
-            self.stdout.write("The database has contracts already: demo data not loaded.")
+            self.stdout.write("seed_demo --if-empty: the database has contracts already; nothing done.")
             return
-        contracts = DemoBuilder().build()
-        by_status = Counter(
-            c.lifecycle_status for c in PerformanceContract.objects.filter(pk__in=[c.pk for c in contracts])
-        )
-        self.stdout.write(self.style.SUCCESS("Demo portal ready."))
+        builder = DemoBuilder()
+        builder.build()
+        today = builder.today
+        contracts = list(PerformanceContract.objects.select_related("lead_partner").order_by("start_date"))
+        statuses = Counter(c.lifecycle_status for c in contracts)
+        self.stdout.write(self.style.SUCCESS(f"Demo portal ready (as of {today:%Y-%m-%d})."))
         self.stdout.write(
-            f"  {len(contracts)} contracts ({', '.join(f'{n} {s}' for s, n in sorted(by_status.items()))}), "
-            f"{School.objects.count()} schools, {Measurement.objects.count()} measurements, "
-            f"{IndicatorStatus.objects.count()} indicator statuses"
+            f"  contracts: {len(contracts)} ("
+            + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+            + f"); schools: {School.objects.count()}; measurements: {Measurement.objects.count()}; "
+            f"indicator statuses: {IndicatorStatus.objects.count()}"
         )
+        for contract in contracts:
+            phase, year = contract.phase_on(today)
+            self.stdout.write(
+                f"  {contract.reference:<22} {contract.lifecycle_status:<11} {phase:<12} "
+                f"{'year ' + str(year) if year else '':<7} {contract.name} ({contract.lead_partner})"
+            )
         self.stdout.write(f"\nDemo users (password for all: {PASSWORD}):")
+        self.stdout.write(f"  {'username':<9} {'password':<14} {'role':<40} sees")
         for username, role, sees in USERS_TABLE:
-            self.stdout.write(f"  {username:<9} {role:<58} sees {sees}")
+            self.stdout.write(f"  {username:<9} {PASSWORD:<14} {role:<40} {sees}")
