@@ -83,21 +83,15 @@ class Dialect:
     def __init__(self, vendor):
         self.postgres = vendor == "postgresql"
 
-    def day(self, column):
-        """Days since 2000-01-01 of a date column, as an integer."""
+    def days_between(self, later, earlier):
+        """Whole days from one date column to another, as an integer (integer arithmetic per
+        measurement row: PostgreSQL's numeric, which a division by 2.0 would give, is far slower)."""
         if self.postgres:
-            return f"({column} - DATE '2000-01-01')"
-        return f"CAST(julianday({column}) - 2451544.5 AS INTEGER)"
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
     def date_param(self, type_name="date"):
         return f"%s::{type_name}" if self.postgres else "%s"
-
-    def last_value(self):
-        """The value of the row with the latest period end, in a GROUP BY whose only MAX() is
-        MAX(pe_day) (SQLite then takes bare columns from that row)."""
-        if self.postgres:
-            return "(array_agg(x.value ORDER BY x.pe_day DESC, x.ps_day DESC))[1]"
-        return "x.value"
 
     def temp_table(self, name, select_sql):
         if self.postgres:
@@ -143,8 +137,11 @@ def _recompute_batch(ids, as_of):
                 produced = _write_statuses(cursor, dialect, windows, as_of, computed_at)
             _delete_stale(cursor, found, bool(windows))
             _write_performance(cursor, dialect, current, as_of, computed_at)
-            if windows and not dialect.postgres:
-                cursor.execute("DROP TABLE engine_status")  # PostgreSQL drops it at commit
+            if windows and not dialect.postgres:  # PostgreSQL drops them at commit
+                cursor.execute("DROP TABLE engine_status")
+                cursor.execute("DROP TABLE engine_window")
+                cursor.execute("DROP TABLE engine_school")
+                cursor.execute("DROP TABLE engine_sv")
     return produced
 
 
@@ -152,6 +149,9 @@ def _lock(ids, dialect):
     if not dialect.postgres or not ids:
         return  # SQLite lets one writer at a time into the whole database.
     with connection.cursor() as cursor:
+        # The statements' costs reach JIT's threshold, and compiling them takes longer than
+        # running them (measured in bench/recompute.py).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, s.id) FROM (SELECT unnest(%s::integer[]) AS id ORDER BY 1) s",
             [LOCK_NAMESPACE, list(ids)],
@@ -180,8 +180,10 @@ def _values(dialect, rows, casts):
     return ", ".join(placeholders), params
 
 
-def _status_select(dialect, windows, as_of, computed_at):
-    window_values, params = _values(
+def _write_windows(cursor, dialect, windows):
+    """The batch's contract-year windows as a temporary table, analysed, so that the planner knows
+    how many rows the joins on it give (a VALUES list is guessed at, and badly)."""
+    values, params = _values(
         dialect,
         [
             (
@@ -195,52 +197,106 @@ def _status_select(dialect, windows, as_of, computed_at):
             )
             for w in windows
         ],
-        casts={2: "date", 3: "date"},
+        # floats typed as such: a bare 365.0 would be numeric, and numeric arithmetic is slow
+        casts={2: "date", 3: "date", 5: "float8", 6: "float8"},
     )
-    day_ps, day_pe = dialect.day("m.period_start"), dialect.day("m.period_end")
-    clamp = "CASE WHEN {0} < 0 THEN 0.0 WHEN {0} > 1 THEN 1.0 ELSE {0} END"
-    covered = clamp.format("((sv.last_day - w.start_day + 1.0) / w.year_days)")
-    sql = f"""
-    WITH w (contract_id, contract_year, year_start, cutoff, start_day, year_days, elapsed) AS (
-        VALUES {window_values}
-    ),
-    needed AS (
-        SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id
-        FROM contracts_target t
-        JOIN w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
-    ),
-    sv AS (
-        SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id,
-               COUNT(*) AS n, SUM(x.value) AS s, SUM(x.tm) AS st, SUM(x.tm * x.tm) AS stt,
-               SUM(x.tm * x.value) AS stv, MAX(x.pe_day) AS last_day, {dialect.last_value()} AS last_value
-        FROM (
-            SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, m.value,
-                   {day_pe} AS pe_day, {day_ps} AS ps_day,
-                   (({day_ps} + {day_pe}) / 2.0 - w.start_day + 0.5) / w.year_days AS tm
+    cursor.execute("DROP TABLE IF EXISTS engine_window")
+    cursor.execute(
+        dialect.temp_table(
+            "engine_window",
+            "SELECT column1 AS contract_id, column2 AS contract_year, column3 AS year_start, "
+            "column4 AS cutoff, column5 AS start_day, column6 AS year_days, column7 AS elapsed "
+            f"FROM (VALUES {values}) AS v",
+        ),
+        params,
+    )
+    if dialect.postgres:
+        cursor.execute("ANALYZE engine_window")
+
+
+def _aggregate_select(dialect):
+    """Per contract year, indicator and school of the windows in engine_window: the count, sum and
+    latest period end of the year's measurements, and for a year still under way the sums a
+    least-squares trend needs. The one pass over the measurements.
+
+    Years that are over need no trend (their projection is their value), so their rows take the
+    cheaper branch. Per row of a year under way only integers are computed: ps and pe, the days
+    from the start of the contract year to the period's start and end; the sums are taken in
+    mid2 = ps + pe (twice the period's middle) and turned into sums in t (the middle as a fraction
+    of the year, t = a * mid2 + b) per group afterwards."""
+    ps = dialect.days_between("m.period_start", "w.year_start")
+    pe = dialect.days_between("m.period_end", "w.year_start")
+    rows = """
             FROM needed n
-            JOIN w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
+            JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
             JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
             JOIN indicators_measurement m
               ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id AND m.student_group = 'all'
-             AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
-        ) x
-        GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id
-    ),
-    sch AS (
-        SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s, sv.st,
-               i.aggregation, i.unit, sc.enrolment,
-               CASE i.aggregation WHEN 'sum' THEN sv.s WHEN 'mean' THEN sv.s / sv.n ELSE sv.last_value END
-                   AS value,
-               {covered} AS covered,
-               CASE WHEN sv.n > 1 AND ABS(sv.n * sv.stt - sv.st * sv.st) > 1e-12
-                    THEN (sv.n * sv.stv - sv.st * sv.s) / (sv.n * sv.stt - sv.st * sv.st)
-                    ELSE 0.0 END AS slope
-        FROM sv
-        JOIN w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+             AND m.period_end >= w.year_start AND m.period_end <= w.cutoff"""
+    return f"""
+    WITH needed AS (
+        SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id
+        FROM contracts_target t
+        JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
+    )
+    SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, COUNT(*) AS n, SUM(m.value) AS s,
+           CAST(0 AS DOUBLE PRECISION) AS sm, CAST(0 AS DOUBLE PRECISION) AS smm,
+           CAST(0 AS DOUBLE PRECISION) AS smv, MAX(w.year_days) - 1 AS last_pe, MAX(m.period_end) AS last_end
+    {rows}
+    WHERE w.elapsed >= 1
+    GROUP BY n.contract_id, n.contract_year, n.indicator_id, m.school_id
+    UNION ALL
+    SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id, COUNT(*), SUM(x.value),
+           CAST(SUM(x.ps + x.pe) AS DOUBLE PRECISION),
+           CAST(SUM((x.ps + x.pe) * (x.ps + x.pe)) AS DOUBLE PRECISION),
+           SUM((x.ps + x.pe) * x.value), MAX(x.pe), MAX(x.period_end)
+    FROM (
+        SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, m.value, m.period_end,
+               {ps} AS ps, {pe} AS pe
+        {rows}
+        WHERE w.elapsed < 1
+    ) x
+    GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id
+    """
+
+
+def _school_select(dialect):
+    """Per school, from the aggregates in engine_sv: the value to date and the projected year-end
+    value (see _aggregate_select for the sums)."""
+    clamp = "CASE WHEN {0} < 0 THEN 0.0 WHEN {0} > 1 THEN 1.0 ELSE {0} END"
+    sql = f"""
+    WITH sums AS MATERIALIZED (
+        -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
+        SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
+               -- "last": the value of the latest period, looked up (index-only on PostgreSQL) for
+               -- these indicators alone; cheaper than carrying it through the aggregate
+               CASE WHEN i.aggregation = 'last' THEN (
+                   SELECT ml.value FROM indicators_measurement ml
+                   WHERE ml.indicator_id = sv.indicator_id AND ml.school_id = sv.school_id
+                     AND ml.period_end = sv.last_end AND ml.student_group = 'all'
+                   ORDER BY ml.period_start DESC LIMIT 1
+               ) END AS last_value,
+               i.aggregation, i.unit, sc.enrolment, w.elapsed,
+               {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
+               sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
+               sv.smm / (4.0 * w.year_days * w.year_days) + sv.sm * 0.5 / (w.year_days * w.year_days)
+                   + sv.n * 0.25 / (w.year_days * w.year_days) AS stt,
+               sv.smv / (2.0 * w.year_days) + sv.s * 0.5 / w.year_days AS stv
+        FROM engine_sv sv
+        JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
         JOIN indicators_indicator i ON i.id = sv.indicator_id
         JOIN schools_school sc ON sc.id = sv.school_id
     ),
-    trend AS (
+    sch AS MATERIALIZED (
+        SELECT sums.*,
+               CASE sums.aggregation WHEN 'sum' THEN sums.s WHEN 'mean' THEN sums.s / sums.n
+                    ELSE sums.last_value END AS value,
+               CASE WHEN sums.n > 1 AND ABS(sums.n * sums.stt - sums.st * sums.st) > 1e-12
+                    THEN (sums.n * sums.stv - sums.st * sums.s) / (sums.n * sums.stt - sums.st * sums.st)
+                    ELSE 0.0 END AS slope
+        FROM sums
+    ),
+    trend AS MATERIALIZED (
         SELECT sch.*,
                (sch.s - sch.slope * sch.st) / sch.n + sch.slope AS at_year_end,
                (sch.s - sch.slope * sch.st) / sch.n + sch.slope * (sch.covered + 1.0) / 2.0 AS rest_mean
@@ -248,16 +304,24 @@ def _status_select(dialect, windows, as_of, computed_at):
     ),
     schp AS (
         SELECT trend.*,
-               CASE trend.aggregation
-                   WHEN 'last' THEN trend.at_year_end
-                   WHEN 'mean' THEN (trend.s / trend.n) * trend.covered
+               CASE WHEN trend.elapsed >= 1 THEN trend.value  -- the year is over
+                   WHEN trend.aggregation = 'last' THEN trend.at_year_end
+                   WHEN trend.aggregation = 'mean' THEN (trend.s / trend.n) * trend.covered
                        + trend.rest_mean * (1.0 - trend.covered)
-                   WHEN 'sum' THEN CASE WHEN trend.covered <= 0 THEN trend.s
+                   WHEN trend.aggregation = 'sum' THEN CASE WHEN trend.covered <= 0 THEN trend.s
                        ELSE trend.s + trend.rest_mean * trend.n * (1.0 - trend.covered) / trend.covered END
                END AS projection
         FROM trend
-    ),
-    cl AS (
+    )
+    SELECT contract_id, contract_year, indicator_id, school_id, unit, enrolment, value, projection FROM schp
+    """
+    return sql
+
+
+def _status_select(dialect, as_of, computed_at):
+    """The status rows, from the school values in engine_school, as a SELECT and its parameters."""
+    sql = f"""
+    WITH cl AS (
         SELECT contract_id, contract_year, indicator_id,
                CASE WHEN MAX(unit) = 'count' THEN SUM(value)
                     WHEN SUM(enrolment) > 0 THEN SUM(value * enrolment) / SUM(enrolment)
@@ -265,7 +329,7 @@ def _status_select(dialect, windows, as_of, computed_at):
                CASE WHEN MAX(unit) = 'count' THEN SUM(projection)
                     WHEN SUM(enrolment) > 0 THEN SUM(projection * enrolment) / SUM(enrolment)
                     ELSE AVG(projection) END AS projection
-        FROM schp
+        FROM engine_school
         GROUP BY contract_id, contract_year, indicator_id
     ),
     r AS (
@@ -280,14 +344,15 @@ def _status_select(dialect, windows, as_of, computed_at):
                     ELSE t.target END AS target,
                t.target AS year_target, i.direction, c.on_track_threshold, c.at_risk_threshold
         FROM contracts_target t
-        JOIN w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
+        JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
         JOIN contracts_performancecontract c ON c.id = t.contract_id
         JOIN indicators_indicator i ON i.id = t.indicator_id
-        LEFT JOIN schp ON t.school_id IS NOT NULL AND schp.contract_id = t.contract_id
+        -- plain equi-joins (a NULL school matches no school row), so that they can hash
+        LEFT JOIN engine_school schp ON schp.contract_id = t.contract_id
              AND schp.contract_year = t.contract_year AND schp.indicator_id = t.indicator_id
              AND schp.school_id = t.school_id
-        LEFT JOIN cl ON t.school_id IS NULL AND cl.contract_id = t.contract_id
-             AND cl.contract_year = t.contract_year AND cl.indicator_id = t.indicator_id
+        LEFT JOIN cl ON cl.contract_id = t.contract_id AND cl.contract_year = t.contract_year
+             AND cl.indicator_id = t.indicator_id
     ),
     p AS (
         SELECT r.*,
@@ -316,7 +381,7 @@ def _status_select(dialect, windows, as_of, computed_at):
            {dialect.date_param("timestamptz")} AS computed_at
     FROM p
     """
-    return sql, params + [_adapt_date(as_of), _adapt_datetime(computed_at)]
+    return sql, [_adapt_date(as_of), _adapt_datetime(computed_at)]
 
 
 STATUS_COLUMNS = (
@@ -337,7 +402,13 @@ CHANGING = (
 
 
 def _write_statuses(cursor, dialect, windows, as_of, computed_at):
-    select_sql, params = _status_select(dialect, windows, as_of, computed_at)
+    _write_windows(cursor, dialect, windows)
+    for table, select in (("engine_sv", _aggregate_select), ("engine_school", _school_select)):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(dialect.temp_table(table, select(dialect)))
+        if dialect.postgres:
+            cursor.execute(f"ANALYZE {table}")  # the planner's estimates for the next statement
+    select_sql, params = _status_select(dialect, as_of, computed_at)
     cursor.execute("DROP TABLE IF EXISTS engine_status")
     cursor.execute(dialect.temp_table("engine_status", select_sql), params)
     updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGING + ("computed_at",))

@@ -100,11 +100,14 @@ def performance_status(accountable_statuses: list[str], *, started: bool) -> str
     return ON_TRACK if worst == MET else worst
 
 
-def project(points: list[tuple[float, float]], aggregation: str, covered_fraction: float) -> float | None:
+def project(
+    points: list[tuple[float, float]], aggregation: str, covered_fraction: float, year_over: bool = False
+) -> float | None:
     """The projected year-end value from the year's measurements so far.
 
-    points are (t, value) with t the middle of each measurement's period as a fraction of the
-    contract year (0 = first day, 1 = last day); covered_fraction is how much of the year the
+    points are (t, value), in period order, with t the middle of each measurement's period as a
+    fraction of the contract year (0 = first day, 1 = last day). A year that is over projects to
+    its value. covered_fraction is how much of the year the
     measurements cover (the latest period end, as a fraction). A least-squares line through the
     points gives the trend (flat with a single point):
     - last: the line's value at the end of the year;
@@ -114,6 +117,8 @@ def project(points: list[tuple[float, float]], aggregation: str, covered_fractio
     """
     if not points:
         return None
+    if year_over:
+        return aggregate([v for _, v in points], aggregation)
     n = len(points)
     values = [v for _, v in points]
     slope, intercept = trend(points)

@@ -131,7 +131,9 @@ def expected_row(contract, ind, year, school, as_of):
         points = [(midpoint(m, window), m.value) for m in rows]
         covered = ((rows[-1].period_end - window.year_start).days + 1) / window.year_days
         values.append((value, s.enrolment))
-        projections.append((rules.project(points, ind.aggregation, covered), s.enrolment))
+        projections.append(
+            (rules.project(points, ind.aggregation, covered, window.elapsed >= 1), s.enrolment)
+        )
     value = rules.combine_schools(values, ind.is_count)
     projection = rules.combine_schools(projections, ind.is_count)
     baseline, goal = rules.prorate(target.baseline, target.target, ind.aggregation, window.elapsed)

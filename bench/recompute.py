@@ -1,0 +1,461 @@
+"""Benchmark of the indicator engine at state scale, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/turnaround_bench python -m bench.recompute
+
+Builds (once, then reuses) 5,000 schools, 1,250 contracts of 4 schools, 15 indicators and monthly
+values for 5 years (4.5 million measurements) with cluster-wide targets for every contract,
+indicator and year; then times, in one run:
+
+(a) the full recompute, in a child process as a worker would run it (first from empty status
+    tables, then again with nothing changed), with the child's peak resident memory;
+(b) the floor: one hand-written SQL aggregate over the same measurements, joins and contract-year
+    windows, computing the year values and writing nothing;
+(c) a naive baseline walking contracts, targets and measurements through the ORM in Python with
+    the rules of indicators/rules.py, on a sample of contracts, scaled up to all of them;
+(d) an incremental recompute of one contract after one school's new month of data.
+
+It ends with one line:
+bench recompute: full_s=F floor_s=L naive_s=N incremental_ms=I peak_rss_mb=M
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from urllib.parse import urlparse
+
+SCHOOLS = 5000
+SCHOOLS_PER_CONTRACT = 4
+CONTRACTS = SCHOOLS // SCHOOLS_PER_CONTRACT
+MONTHS = 60
+NAIVE_SAMPLE = 10
+INDICATORS = [
+    "attendance_rate",
+    "chronic_absence_rate",
+    "discipline_incidents",
+    "violent_incidents",
+    "enrolment",
+    "student_turnover_rate",
+    "teacher_retention_rate",
+    "formative_assessment_proficiency",
+    "field_presence_rate",
+    "ela_proficiency",
+    "math_proficiency",
+    "achievement_gap",
+    "state_index_score",
+    "graduation_rate",
+    "college_enrolment_rate",
+]
+PARAMETERS = f"schools={SCHOOLS};contracts={CONTRACTS};indicators={len(INDICATORS)};months={MONTHS};v1"
+
+
+def ensure_database():
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "bench: DATABASE_URL must point at PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/turnaround_bench)"
+        )
+    import psycopg2
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=parts.username,
+        password=parts.password,
+        host=parts.hostname,
+        port=parts.port or 5432,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnaround.settings")
+    import django
+
+    django.setup()
+
+
+def as_of_date():
+    # The last day of the data: the measurements cover the 60 months before this month.
+    today = date.today()
+    return today
+
+
+def first_month(as_of):
+    year, month = as_of.year, as_of.month - MONTHS
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+def build(as_of):
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_marker (parameters text, as_of date)")
+        cursor.execute("SELECT parameters, as_of FROM bench_marker")
+        row = cursor.fetchone()
+        if row and row[0] == PARAMETERS and row[1] == as_of:
+            print(f"data set: reusing the one built for {PARAMETERS}")
+            return
+    started = time.perf_counter()
+    start = first_month(as_of)
+    print(f"data set: building {PARAMETERS} (values {start} to {as_of}) ...", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE indicators_indicatorstatus, indicators_contractperformance, indicators_measurement, "
+            "contracts_target, contracts_contractschool, contracts_contractstatuschange, "
+            "contracts_contractautonomy, contracts_contractresponsibility, contracts_prelaunchchecklistitem, "
+            "contracts_historicalperformancecontract, contracts_historicaltarget, "
+            "contracts_performancecontract, schools_clustermembership, schools_cluster, schools_school, "
+            "schools_district, schools_state, partners_organization CASCADE"
+        )
+        cursor.execute("INSERT INTO schools_state (code, name) VALUES ('ZZ', 'Bench State') RETURNING id")
+        state_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO schools_district (state_id, name) SELECT %s, 'District ' || d FROM generate_series(1, 5) d",
+            [state_id],
+        )
+        cursor.execute(
+            """INSERT INTO schools_school (district_id, state_id, name, level, grade_low, grade_high, enrolment,
+                                           address)
+               SELECT (SELECT min(id) FROM schools_district) + (s - 1) / 1000, 'ZZ-' || lpad(s::text, 5, '0'),
+                      'School ' || s, 'elementary', 0, 5, 200 + (s * 37) %% 800, ''
+               FROM generate_series(1, %s) s""",
+            [SCHOOLS],
+        )
+        cursor.execute(
+            "INSERT INTO partners_organization (name, short_name, kind, website, description) "
+            "SELECT 'Partner ' || p, '', 'school_management', '', '' FROM generate_series(1, 50) p"
+        )
+        cursor.execute(
+            """INSERT INTO schools_cluster (district_id, name)
+               SELECT (SELECT min(id) FROM schools_district) + (c - 1) * %s / 1000, 'Cluster ' || c
+               FROM generate_series(1, %s) c""",
+            [SCHOOLS_PER_CONTRACT, CONTRACTS],
+        )
+        cursor.execute(
+            """INSERT INTO schools_clustermembership (cluster_id, school_id)
+               SELECT c.id, s.id FROM schools_cluster c
+               JOIN schools_school s ON (substr(s.state_id, 4)::int - 1) / %s + 1 = substr(c.name, 9)::int""",
+            [SCHOOLS_PER_CONTRACT],
+        )
+        # 5-year contracts starting on 1 July of each of the last five school years: every
+        # contract year from 1 to 5 is current somewhere.
+        sy = as_of.year if as_of.month >= 7 else as_of.year - 1
+        cursor.execute(
+            """INSERT INTO contracts_performancecontract
+                   (reference, name, district_id, authority, lead_partner_id, cluster_id, start_date, end_date,
+                    lifecycle_status, accountable_from_year, on_track_threshold, at_risk_threshold, notes,
+                    created_at, updated_at)
+               SELECT 'B-' || c.id, 'Bench contract ' || c.id, c.district_id, 'district',
+                      (SELECT min(id) FROM partners_organization) + c.id %% 50, c.id,
+                      make_date((%s - c.id %% 5)::int, 7, 1), make_date((%s - c.id %% 5 + 5)::int, 6, 30),
+                      'active', 3, 0.75, 0.25, '', now(), now()
+               FROM schools_cluster c""",
+            [sy, sy],
+        )
+        cursor.execute(
+            """INSERT INTO contracts_contractschool (contract_id, school_id, in_force)
+               SELECT pc.id, m.school_id, TRUE FROM contracts_performancecontract pc
+               JOIN schools_clustermembership m ON m.cluster_id = pc.cluster_id"""
+        )
+        cursor.execute("SELECT id, code FROM indicators_indicator WHERE code = ANY(%s)", [INDICATORS])
+        indicators = cursor.fetchall()
+        for number, (indicator_id, code) in enumerate(indicators, start=1):
+            cursor.execute(
+                "SELECT unit, min_value, max_value FROM indicators_indicator WHERE id = %s", [indicator_id]
+            )
+            unit, low, high = cursor.fetchone()
+            spread = "20" if unit == "count" else f"({high or 100} - {low or 0}) * 0.6"
+            base = "0" if unit == "count" else f"{low or 0} + ({high or 100} - {low or 0}) * 0.2"
+            cursor.execute(
+                f"""INSERT INTO indicators_measurement
+                       (school_id, indicator_id, period_start, period_end, student_group, value, source,
+                        verification, dispute_reason, created_at, updated_at)
+                    SELECT s.id, %s, m::date, (m + interval '1 month' - interval '1 day')::date, 'all',
+                           round(({base} + {spread} * ((s.id * 7919 + extract(epoch from m)::bigint / 86400
+                                  * 104729) %% 1000) / 1000.0)::numeric, 1),
+                           'import', 'verified', '', now(), now()
+                    FROM schools_school s
+                    CROSS JOIN generate_series(%s::date, %s::date, interval '1 month') m""",
+                [indicator_id, start, date(as_of.year, as_of.month, 1)],
+            )
+            print(f"  measurements: {number}/{len(indicators)} indicators ({code})", flush=True)
+        cursor.execute(
+            """INSERT INTO contracts_target (contract_id, indicator_id, contract_year, school_id, baseline, target)
+               SELECT pc.id, i.id, y, NULL,
+                      CASE WHEN i.unit = 'count' THEN 40 ELSE coalesce(i.min_value, 0)
+                           + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * 0.45 END,
+                      CASE WHEN i.unit = 'count' THEN 30 + y ELSE coalesce(i.min_value, 0)
+                           + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * (0.45 + 0.04 * y) END
+               FROM contracts_performancecontract pc CROSS JOIN indicators_indicator i
+               CROSS JOIN generate_series(1, 5) y
+               WHERE i.code = ANY(%s)""",
+            [INDICATORS],
+        )
+        cursor.execute("DELETE FROM bench_marker")
+        cursor.execute("INSERT INTO bench_marker VALUES (%s, %s)", [PARAMETERS, as_of])
+    print(f"data set: built in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def counts():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        result = {}
+        for table in (
+            "schools_school",
+            "contracts_performancecontract",
+            "indicators_measurement",
+            "contracts_target",
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            result[table] = cursor.fetchone()[0]
+    return result
+
+
+def child(mode, as_of):
+    """Run in a child process: the full recompute, as a worker would; prints its figures as JSON."""
+    import resource
+
+    from indicators import engine
+
+    started = time.perf_counter()
+    produced = engine.recompute_all(as_of=as_of)
+    elapsed = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": mode, "seconds": elapsed, "statuses": produced, "peak_rss_mb": rss_mb}))
+
+
+def run_child(mode, as_of):
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.recompute", "--child", mode, as_of.isoformat()],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def floor(as_of):
+    """The same aggregate as the engine (joins, windows, per-school values, cluster values), no writes."""
+    from django.db import connection
+
+    from contracts.models import PerformanceContract
+    from indicators import engine
+
+    windows = []
+    for contract in PerformanceContract.objects.only("pk", "start_date", "end_date", "ended_on"):
+        windows.extend(engine.contract_windows(contract, as_of)[0])
+    values = ", ".join(
+        f"({w.contract_id}, {w.contract_year}, DATE '{w.year_start}', DATE '{w.cutoff}')" for w in windows
+    )
+    sql = f"""
+        WITH w (contract_id, contract_year, year_start, cutoff) AS (VALUES {values}),
+        needed AS (SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id FROM contracts_target t
+                   JOIN w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year),
+        sv AS (SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, sum(m.value) AS s, count(*) AS n
+               FROM needed n JOIN w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
+               JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
+               JOIN indicators_measurement m ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id
+                AND m.student_group = 'all' AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
+               GROUP BY 1, 2, 3, 4),
+        cl AS (SELECT sv.contract_id, sv.contract_year, sv.indicator_id,
+                      sum(sv.s / sv.n * sc.enrolment) / nullif(sum(sc.enrolment), 0) AS value
+               FROM sv JOIN schools_school sc ON sc.id = sv.school_id GROUP BY 1, 2, 3)
+        SELECT count(*), sum(value) FROM cl
+    """
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql)
+        rows, _ = cursor.fetchone()
+        return time.perf_counter() - started, rows
+
+
+def naive(as_of):
+    """Contracts, targets and measurements walked through the ORM, the rules applied in Python."""
+    from django.utils import timezone
+
+    from contracts.models import PerformanceContract, Target
+    from indicators import engine, rules
+    from indicators.models import IndicatorStatus, Measurement
+
+    sample = list(PerformanceContract.objects.order_by("pk")[:NAIVE_SAMPLE])
+    started = time.perf_counter()
+    for contract in sample:
+        windows = {w.contract_year: w for w in engine.contract_windows(contract, as_of)[0]}
+        schools = list(contract.schools.all())
+        for target in Target.objects.filter(contract=contract).select_related("indicator"):
+            window = windows.get(target.contract_year)
+            if window is None:
+                continue
+            indicator = target.indicator
+            values = []
+            for school in schools:
+                measured = [
+                    m.value
+                    for m in Measurement.objects.filter(
+                        school=school,
+                        indicator=indicator,
+                        student_group="all",
+                        period_end__gte=window.year_start,
+                        period_end__lte=window.cutoff,
+                    ).order_by("period_end")
+                ]
+                value = rules.aggregate(measured, indicator.aggregation)
+                if value is not None:
+                    values.append((value, school.enrolment))
+            value = rules.combine_schools(values, indicator.is_count)
+            baseline, goal = rules.prorate(
+                target.baseline, target.target, indicator.aggregation, window.elapsed
+            )
+            progress = rules.progress(value, baseline, goal, indicator.direction)
+            IndicatorStatus.objects.update_or_create(
+                contract=contract,
+                indicator=indicator,
+                contract_year=target.contract_year,
+                school=None,
+                defaults={
+                    "accountable": rules.is_accountable(indicator.kind, target.contract_year),
+                    "as_of": as_of,
+                    "value": value,
+                    "baseline": baseline,
+                    "target": goal,
+                    "progress": progress,
+                    "status": rules.status(value, progress, goal, indicator.direction),
+                    "computed_at": timezone.now(),
+                },
+            )
+    elapsed = time.perf_counter() - started
+    return elapsed, elapsed * CONTRACTS / len(sample)
+
+
+def incremental(as_of, runs=7):
+    """One school's new month, then a recompute of its contract; the median of several runs."""
+    from django.db import connection, transaction
+
+    from contracts.models import ContractSchool
+    from indicators import engine
+    from indicators.models import Indicator, Measurement
+
+    link = ContractSchool.objects.order_by("contract_id").first()
+    indicator = Indicator.objects.get(code="attendance_rate")
+    period = (date(as_of.year, as_of.month, 1), as_of)
+    key = {
+        "school_id": link.school_id,
+        "indicator": indicator,
+        "period_start": period[0],
+        "period_end": period[1],
+        "student_group": "all",
+    }
+    # Written without signals, so that nothing recomputes before the timed call.
+    Measurement.objects.bulk_create(
+        [Measurement(**key, value=80.0, source="api")],
+        update_conflicts=True,
+        unique_fields=["school", "indicator", "period_start", "period_end", "student_group"],
+        update_fields=["value"],
+    )
+    timings = []
+    for run in range(runs):
+        Measurement.objects.filter(**key).update(value=81.0 + run)
+        started = time.perf_counter()
+        engine.recompute_contracts([link.contract_id], as_of=as_of)
+        timings.append((time.perf_counter() - started) * 1000)
+    Measurement.objects.filter(**key).delete()
+    # The plan of the pass over the measurements, for that one contract.
+    with transaction.atomic(), connection.cursor() as cursor:
+        dialect = engine.Dialect("postgresql")
+        engine._write_windows(cursor, dialect, engine.contract_windows(link.contract, as_of)[0])
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + engine._aggregate_select(dialect))
+        plan = [row[0] for row in cursor.fetchall()]
+    return statistics.median(timings), plan
+
+
+def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
+        setup_django()
+        child(sys.argv[2], date.fromisoformat(sys.argv[3]))
+        return
+    ensure_database()
+    setup_django()
+    from django.db import connection
+
+    as_of = as_of_date()
+    build(as_of)
+    with connection.cursor() as cursor:
+        # Statistics for the planner, and the visibility map that index-only scans need.
+        cursor.execute("VACUUM ANALYZE")
+    sizes = counts()
+    print("rows: " + ", ".join(f"{table}={count:,}" for table, count in sizes.items()))
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE indicators_indicatorstatus, indicators_contractperformance")
+    floor_s, floor_rows = floor(as_of)  # also warms the cache for the first full run
+    floor_s, floor_rows = min((floor(as_of) for _ in range(2)), key=lambda r: r[0])
+    print(
+        f"(b) floor: one SQL aggregate of the year values, no writes: {floor_s:.2f} s ({floor_rows:,} values)"
+    )
+
+    first = run_child("first", as_of)
+    print(
+        f"(a) full recompute from empty: {first['seconds']:.2f} s, {first['statuses']:,} statuses, "
+        f"child peak RSS {first['peak_rss_mb']:.0f} MB"
+    )
+    again = run_child("again", as_of)
+    print(
+        f"    full recompute again, nothing changed: {again['seconds']:.2f} s, "
+        f"child peak RSS {again['peak_rss_mb']:.0f} MB"
+    )
+
+    sample_s, naive_s = naive(as_of)
+    print(
+        f"(c) naive ORM walk: {sample_s:.2f} s for {NAIVE_SAMPLE} contracts, {naive_s:.0f} s scaled to {CONTRACTS:,}"
+    )
+
+    incremental_ms, plan = incremental(as_of)
+    print(
+        f"(d) incremental recompute of one contract after one school's new month: {incremental_ms:.1f} ms (median)"
+    )
+    print("    plan of its status query (key lines):")
+    for line in plan:
+        if any(word in line for word in ("Index", "Seq Scan", "Execution Time", "Hash Join", "Nested Loop")):
+            print("     " + line.strip())
+
+    peak = max(first["peak_rss_mb"], again["peak_rss_mb"])
+    goals = [
+        (
+            "full within 1.5x of the floor",
+            first["seconds"] <= 1.5 * floor_s,
+            f"{first['seconds'] / floor_s:.2f}x",
+        ),
+        (
+            "at least 50x faster than naive",
+            naive_s >= 50 * first["seconds"],
+            f"{naive_s / first['seconds']:.0f}x",
+        ),
+        ("incremental under 200 ms", incremental_ms < 200, f"{incremental_ms:.0f} ms"),
+        ("worker peak memory under 500 MB", peak < 500, f"{peak:.0f} MB"),
+    ]
+    for name, held, figure in goals:
+        print(f"goal {'held' if held else 'MISSED'}: {name} ({figure})")
+    print(
+        f"bench recompute: full_s={first['seconds']:.2f} floor_s={floor_s:.2f} naive_s={naive_s:.0f} "
+        f"incremental_ms={incremental_ms:.1f} peak_rss_mb={peak:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
