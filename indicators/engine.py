@@ -93,6 +93,17 @@ class Dialect:
     def date_param(self, type_name="date"):
         return f"%s::{type_name}" if self.postgres else "%s"
 
+    def last_value(self):
+        """An aggregate: the value of the row with the latest period (latest end, then latest
+        start). PostgreSQL takes the greatest [end, start, value] array, with no sort; SQLite
+        takes the bare column of the row holding the only MAX() of the query, MAX(x.pe)."""
+        if self.postgres:
+            return (
+                "(MAX(ARRAY[(x.period_end - DATE '2000-01-01')::float8, "
+                "(x.period_start - DATE '2000-01-01')::float8, x.value]))[3]"
+            )
+        return "x.value"
+
     def temp_table(self, name, select_sql):
         if self.postgres:
             return f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select_sql}"
@@ -215,46 +226,37 @@ def _write_windows(cursor, dialect, windows):
 
 
 def _aggregate_select(dialect):
-    """Per contract year, indicator and school of the windows in engine_window: the count, sum and
-    latest period end of the year's measurements, and for a year still under way the sums a
-    least-squares trend needs. The one pass over the measurements.
+    """Per contract year, indicator and school of the windows in engine_window: the count, sum,
+    latest period and its value, and for a year still under way the sums a least-squares trend
+    needs. The one pass over the measurements.
 
-    Years that are over need no trend (their projection is their value), so their rows take the
-    cheaper branch. Per row of a year under way only integers are computed: ps and pe, the days
-    from the start of the contract year to the period's start and end; the sums are taken in
-    mid2 = ps + pe (twice the period's middle) and turned into sums in t (the middle as a fraction
-    of the year, t = a * mid2 + b) per group afterwards."""
+    Per row only integers are computed for the trend: ps and pe, the days from the start of the
+    contract year to the period's start and end; the sums are taken in mid2 = ps + pe (twice the
+    period's middle) and turned into sums in t (the middle as a fraction of the year,
+    t = a * mid2 + b) per group afterwards."""
     ps = dialect.days_between("m.period_start", "w.year_start")
     pe = dialect.days_between("m.period_end", "w.year_start")
-    rows = """
-            FROM needed n
-            JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
-            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
-            JOIN indicators_measurement m
-              ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id AND m.student_group = 'all'
-             AND m.period_end >= w.year_start AND m.period_end <= w.cutoff"""
+    mid2 = f"CASE WHEN w.elapsed < 1 THEN {ps} + {pe} END"
     return f"""
     WITH needed AS (
         SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id
         FROM contracts_target t
         JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
     )
-    SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, COUNT(*) AS n, SUM(m.value) AS s,
-           CAST(0 AS DOUBLE PRECISION) AS sm, CAST(0 AS DOUBLE PRECISION) AS smm,
-           CAST(0 AS DOUBLE PRECISION) AS smv, MAX(w.year_days) - 1 AS last_pe, MAX(m.period_end) AS last_end
-    {rows}
-    WHERE w.elapsed >= 1
-    GROUP BY n.contract_id, n.contract_year, n.indicator_id, m.school_id
-    UNION ALL
-    SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id, COUNT(*), SUM(x.value),
-           CAST(SUM(x.ps + x.pe) AS DOUBLE PRECISION),
-           CAST(SUM((x.ps + x.pe) * (x.ps + x.pe)) AS DOUBLE PRECISION),
-           SUM((x.ps + x.pe) * x.value), MAX(x.pe), MAX(x.period_end)
+    SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id, COUNT(*) AS n, SUM(x.value) AS s,
+           CAST(COALESCE(SUM(x.mid2), 0) AS DOUBLE PRECISION) AS sm,
+           CAST(COALESCE(SUM(x.mid2 * x.mid2), 0) AS DOUBLE PRECISION) AS smm,
+           COALESCE(SUM(x.mid2 * x.value), 0) AS smv,
+           MAX(x.pe) AS last_pe, {dialect.last_value()} AS last_value
     FROM (
         SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, m.value, m.period_end,
-               {ps} AS ps, {pe} AS pe
-        {rows}
-        WHERE w.elapsed < 1
+               m.period_start, {pe} AS pe, {mid2} AS mid2
+        FROM needed n
+        JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
+        JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
+        JOIN indicators_measurement m
+          ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id AND m.student_group = 'all'
+         AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
     ) x
     GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id
     """
@@ -262,21 +264,29 @@ def _aggregate_select(dialect):
 
 def _school_select(dialect):
     """Per school, from the aggregates in engine_sv: the value to date and the projected year-end
-    value (see _aggregate_select for the sums)."""
+    value (see _aggregate_select for the sums). The trend is computed only for years under way:
+    a year that is over projects to its value."""
     clamp = "CASE WHEN {0} < 0 THEN 0.0 WHEN {0} > 1 THEN 1.0 ELSE {0} END"
-    sql = f"""
-    WITH sums AS MATERIALIZED (
+    slope = (
+        "(CASE WHEN q.n > 1 AND ABS(q.n * q.stt - q.st * q.st) > 1e-12 "
+        "THEN (q.n * q.stv - q.st * q.s) / (q.n * q.stt - q.st * q.st) ELSE 0.0 END)"
+    )
+    intercept = f"((q.s - {slope} * q.st) / q.n)"
+    rest_mean = f"({intercept} + {slope} * (q.covered + 1.0) / 2.0)"
+    return f"""
+    SELECT q.contract_id, q.contract_year, q.indicator_id, q.school_id, q.unit, q.enrolment, q.value,
+           CASE WHEN q.elapsed >= 1 THEN q.value
+                WHEN q.aggregation = 'last' THEN {intercept} + {slope}
+                WHEN q.aggregation = 'mean' THEN (q.s / q.n) * q.covered + {rest_mean} * (1.0 - q.covered)
+                WHEN q.covered <= 0 THEN q.s
+                ELSE q.s + {rest_mean} * q.n * (1.0 - q.covered) / q.covered
+           END AS projection
+    FROM (
         -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
         SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
-               -- "last": the value of the latest period, looked up (index-only on PostgreSQL) for
-               -- these indicators alone; cheaper than carrying it through the aggregate
-               CASE WHEN i.aggregation = 'last' THEN (
-                   SELECT ml.value FROM indicators_measurement ml
-                   WHERE ml.indicator_id = sv.indicator_id AND ml.school_id = sv.school_id
-                     AND ml.period_end = sv.last_end AND ml.student_group = 'all'
-                   ORDER BY ml.period_start DESC LIMIT 1
-               ) END AS last_value,
                i.aggregation, i.unit, sc.enrolment, w.elapsed,
+               CASE i.aggregation WHEN 'sum' THEN sv.s WHEN 'mean' THEN sv.s / sv.n ELSE sv.last_value END
+                   AS value,
                {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
                sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
                sv.smm / (4.0 * w.year_days * w.year_days) + sv.sm * 0.5 / (w.year_days * w.year_days)
@@ -286,36 +296,8 @@ def _school_select(dialect):
         JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
         JOIN indicators_indicator i ON i.id = sv.indicator_id
         JOIN schools_school sc ON sc.id = sv.school_id
-    ),
-    sch AS MATERIALIZED (
-        SELECT sums.*,
-               CASE sums.aggregation WHEN 'sum' THEN sums.s WHEN 'mean' THEN sums.s / sums.n
-                    ELSE sums.last_value END AS value,
-               CASE WHEN sums.n > 1 AND ABS(sums.n * sums.stt - sums.st * sums.st) > 1e-12
-                    THEN (sums.n * sums.stv - sums.st * sums.s) / (sums.n * sums.stt - sums.st * sums.st)
-                    ELSE 0.0 END AS slope
-        FROM sums
-    ),
-    trend AS MATERIALIZED (
-        SELECT sch.*,
-               (sch.s - sch.slope * sch.st) / sch.n + sch.slope AS at_year_end,
-               (sch.s - sch.slope * sch.st) / sch.n + sch.slope * (sch.covered + 1.0) / 2.0 AS rest_mean
-        FROM sch
-    ),
-    schp AS (
-        SELECT trend.*,
-               CASE WHEN trend.elapsed >= 1 THEN trend.value  -- the year is over
-                   WHEN trend.aggregation = 'last' THEN trend.at_year_end
-                   WHEN trend.aggregation = 'mean' THEN (trend.s / trend.n) * trend.covered
-                       + trend.rest_mean * (1.0 - trend.covered)
-                   WHEN trend.aggregation = 'sum' THEN CASE WHEN trend.covered <= 0 THEN trend.s
-                       ELSE trend.s + trend.rest_mean * trend.n * (1.0 - trend.covered) / trend.covered END
-               END AS projection
-        FROM trend
-    )
-    SELECT contract_id, contract_year, indicator_id, school_id, unit, enrolment, value, projection FROM schp
+    ) q
     """
-    return sql
 
 
 def _status_select(dialect, as_of, computed_at):
@@ -403,11 +385,11 @@ CHANGING = (
 
 def _write_statuses(cursor, dialect, windows, as_of, computed_at):
     _write_windows(cursor, dialect, windows)
+    # Not analysed: PostgreSQL sizes a fresh table from its pages, which is enough for the plans
+    # of the next statements (an ANALYZE of each cost more than it saved; bench/recompute.py).
     for table, select in (("engine_sv", _aggregate_select), ("engine_school", _school_select)):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(dialect.temp_table(table, select(dialect)))
-        if dialect.postgres:
-            cursor.execute(f"ANALYZE {table}")  # the planner's estimates for the next statement
     select_sql, params = _status_select(dialect, as_of, computed_at)
     cursor.execute("DROP TABLE IF EXISTS engine_status")
     cursor.execute(dialect.temp_table("engine_status", select_sql), params)
