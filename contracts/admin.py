@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from turnaround.admin import ReadOnlyAdmin
+
 from .models import (
     AutonomyItem,
     ContractAutonomy,
@@ -124,21 +126,12 @@ class PerformanceContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContractStatusChange)
-class ContractStatusChangeAdmin(admin.ModelAdmin):
+class ContractStatusChangeAdmin(ReadOnlyAdmin):  # written by transition_contract alone
     list_display = ["contract", "from_status", "to_status", "effective_on", "changed_by", "changed_at"]
     list_filter = ["to_status"]
     search_fields = ["contract__name", "reason"]
     date_hierarchy = "changed_at"
     list_select_related = ["contract", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AutonomyItem)

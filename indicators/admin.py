@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from turnaround.admin import ReadOnlyAdmin
+
 from .models import ContractPerformance, Indicator, IndicatorStatus, Measurement, MeasurementImport
 
 
@@ -55,21 +57,8 @@ class MeasurementImportAdmin(admin.ModelAdmin):
         return False
 
 
-class ComputedAdmin(admin.ModelAdmin):
-    """Computed rows: written only by the indicator engine, never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(IndicatorStatus)
-class IndicatorStatusAdmin(ComputedAdmin):
+class IndicatorStatusAdmin(ReadOnlyAdmin):  # written by the indicator engine alone
     list_display = [
         "contract",
         "indicator",
@@ -89,7 +78,7 @@ class IndicatorStatusAdmin(ComputedAdmin):
 
 
 @admin.register(ContractPerformance)
-class ContractPerformanceAdmin(ComputedAdmin):
+class ContractPerformanceAdmin(ReadOnlyAdmin):
     list_display = ["contract", "performance_status", "contract_year", "as_of", "computed_at"]
     list_filter = ["performance_status"]
     search_fields = ["contract__name", "contract__reference"]

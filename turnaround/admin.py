@@ -5,6 +5,20 @@ from django.contrib.auth.admin import UserAdmin
 from .models import UserProfile
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows the portal writes itself (computed statuses, the lifecycle's record): to look at,
+    never to add, change or delete by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UserProfileInline(admin.StackedInline):
     model = UserProfile
     can_delete = False
