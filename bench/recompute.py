@@ -440,7 +440,7 @@ def main():
     print(
         f"(d) incremental recompute of one contract after one school's new month: {incremental_ms:.1f} ms (median)"
     )
-    print("    plan of its status query (key lines):")
+    print("    plan of its pass over the measurements (key lines):")
     for line in plan:
         if any(word in line for word in ("Index", "Seq Scan", "Execution Time", "Hash Join", "Nested Loop")):
             print("     " + line.strip())

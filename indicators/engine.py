@@ -3,11 +3,12 @@
 For a batch of contracts and an as-of date, a handful of statements do all the work:
 
 1. the contract-year windows of the batch (from the contracts' dates, computed here: a few rows
-   per contract) go into the query as a VALUES list;
-2. one aggregate over the measurements of the batch's schools gives, per contract year, indicator
-   and school, the count, sum, last value and the sums a least-squares trend needs; the school
-   values, the cluster-wide values (sum for counts, enrolment-weighted mean for rates), progress,
-   status and projection follow in the same statement, which writes its rows to a temporary table;
+   per contract) go into a temporary table;
+2. one grouped pass over the measurements of the batch's schools gives, per contract year,
+   indicator and school, the count, sum, latest value and, for a year under way, the sums a
+   least-squares trend needs (engine_sv); the school values and projections follow (engine_school),
+   then the cluster-wide values (sum for counts, enrolment-weighted mean for rates), progress and
+   status (engine_status);
 3. two upserts copy them into the status rows (one per partial unique index: school rows and
    cluster-wide rows), skipping rows whose values did not change; a delete drops rows whose target
    is gone; one more upsert writes each contract's performance status.
@@ -15,7 +16,7 @@ For a batch of contracts and an as-of date, a handful of statements do all the w
 Everything for a batch runs in one transaction, after taking an advisory lock per contract (in id
 order) on PostgreSQL, so two recomputes of one contract never interleave and a worker that dies in
 the middle leaves the previous statuses as they were. The SQL is the same on SQLite and PostgreSQL
-but for three small dialect pieces (day numbers, the last value of a group, locks).
+but for a few small dialect pieces (day differences, the latest value of a group, casts, locks).
 
 The rules are those of indicators/rules.py, which the tests hold this module to.
 """
