@@ -18,6 +18,11 @@ order) on PostgreSQL, so two recomputes of one contract never interleave and a w
 the middle leaves the previous statuses as they were. The SQL is the same on SQLite and PostgreSQL
 but for a few small dialect pieces (day differences, the latest value of a group, casts, locks).
 
+On PostgreSQL the grouped pass of a contract year that is over is kept (indicators_yearaggregate)
+and read back by the next recompute instead of the year's measurements; a trigger on the
+measurement table deletes what a write makes stale, and per-school advisory locks close the race
+between keeping and writing (_lock_schools; docs/indicators.md).
+
 The rules are those of indicators/rules.py, which the tests hold this module to.
 """
 
@@ -36,6 +41,9 @@ from contracts.phases import contract_year_bounds, contract_year_on
 BATCH_SIZE = 250
 # Namespace of the per-contract advisory locks (the first key of pg_advisory_xact_lock).
 LOCK_NAMESPACE = 7101
+# Namespace of the per-school advisory locks that guard the kept year aggregates (the trigger of
+# migration indicators 0005 takes them too).
+SCHOOL_LOCK_NAMESPACE = 7102
 EPOCH = date(2000, 1, 1)
 
 
@@ -164,6 +172,8 @@ def _lock(ids, dialect):
         # The statements' costs reach JIT's threshold, and compiling them takes longer than
         # running them (measured in bench/recompute.py).
         cursor.execute("SET LOCAL jit = off")
+        # The grouped pass sorts a batch's measurement rows: in memory, not in files.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, s.id) FROM (SELECT unnest(%s::integer[]) AS id ORDER BY 1) s",
             [LOCK_NAMESPACE, list(ids)],
@@ -234,33 +244,141 @@ def _aggregate_select(dialect):
     Per row only integers are computed for the trend: ps and pe, the days from the start of the
     contract year to the period's start and end; the sums are taken in mid2 = ps + pe (twice the
     period's middle) and turned into sums in t (the middle as a fraction of the year,
-    t = a * mid2 + b) per group afterwards."""
+    t = a * mid2 + b) per group afterwards.
+
+    On PostgreSQL, a year that is over and whose aggregates are kept (indicators_yearaggregate)
+    is read from there instead of from its measurements; the rows computed afresh are marked
+    `fresh`, for _keep_aggregates."""
     ps = dialect.days_between("m.period_start", "w.year_start")
     pe = dialect.days_between("m.period_end", "w.year_start")
     mid2 = f"CASE WHEN w.elapsed < 1 THEN {ps} + {pe} END"
-    return f"""
-    WITH needed AS (
+    needed = """
+    needed AS (
         SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id
         FROM contracts_target t
         JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
-    )
-    SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id, COUNT(*) AS n, SUM(x.value) AS s,
+    )"""
+    columns = f"""
+           x.contract_id, x.contract_year, x.indicator_id, x.school_id, COUNT(*) AS n, SUM(x.value) AS s,
            CAST(COALESCE(SUM(x.mid2), 0) AS DOUBLE PRECISION) AS sm,
            CAST(COALESCE(SUM(x.mid2 * x.mid2), 0) AS DOUBLE PRECISION) AS smm,
            COALESCE(SUM(x.mid2 * x.value), 0) AS smv,
-           MAX(x.pe) AS last_pe, {dialect.last_value()} AS last_value
+           MAX(x.pe) AS last_pe, {dialect.last_value()} AS last_value"""
+    measured = """
+          ON m.school_id = w.school_id AND m.indicator_id = w.indicator_id AND m.student_group = 'all'
+         AND m.period_end >= w.year_start AND m.period_end <= w.cutoff"""
+    group = "GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id"
+    if not dialect.postgres:
+        return f"""
+    WITH {needed}
+    SELECT {columns}
     FROM (
-        SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, m.value, m.period_end,
+        SELECT w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.value, m.period_end,
                m.period_start, {pe} AS pe, {mid2} AS mid2
+        FROM (
+            SELECT n.contract_id, n.contract_year, n.indicator_id, cs.school_id, w.year_start, w.cutoff,
+                   w.elapsed
+            FROM needed n
+            JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
+            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
+        ) w
+        JOIN indicators_measurement m {measured}
+    ) x
+    {group}
+    """
+    # pairs: each window, indicator and school to aggregate, with the kept aggregates of a year
+    # that is over where there are any (engine_kept, see _stage_inputs). Materialised: the
+    # planner then drives the index-only scans of the measurements from it, as from a table.
+    return f"""
+    WITH {needed},
+    pairs AS MATERIALIZED (
+        SELECT n.contract_id, n.contract_year, n.indicator_id, cs.school_id, w.year_start, w.cutoff,
+               w.elapsed, a.n AS kept_n, a.s AS kept_s, a.last_pe AS kept_last_pe,
+               a.last_value AS kept_last_value
         FROM needed n
         JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
         JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
-        JOIN indicators_measurement m
-          ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id AND m.student_group = 'all'
-         AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
+        LEFT JOIN engine_kept a
+               ON a.contract_id = n.contract_id AND a.contract_year = n.contract_year
+              AND a.indicator_id = n.indicator_id AND a.school_id = cs.school_id
+    )
+    SELECT {columns}, TRUE AS fresh
+    FROM (
+        SELECT w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.value, m.period_end,
+               m.period_start, {pe} AS pe, {mid2} AS mid2
+        FROM pairs w
+        JOIN indicators_measurement m {measured}
+        WHERE w.kept_n IS NULL
     ) x
-    GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id
+    {group}
+    UNION ALL
+    SELECT contract_id, contract_year, indicator_id, school_id, kept_n, kept_s, 0.0, 0.0, 0.0,
+           kept_last_pe, kept_last_value, FALSE
+    FROM pairs WHERE kept_n IS NOT NULL
     """
+
+
+def _stage_inputs(cursor, dialect, windows):
+    """The temporary tables the aggregate reads: the windows and, on PostgreSQL, the schools
+    locked for keeping aggregates and the batch's kept aggregates of the years that are over
+    (fetched by index per window; as a table of its own, hash-joined by the aggregate)."""
+    _write_windows(cursor, dialect, windows)
+    if not dialect.postgres:
+        return
+    _lock_schools(cursor)
+    cursor.execute("DROP TABLE IF EXISTS engine_kept")
+    cursor.execute(
+        """
+        CREATE TEMPORARY TABLE engine_kept ON COMMIT DROP AS
+        SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, a.n, a.s, a.last_pe,
+               a.last_value
+        FROM engine_window w
+        JOIN indicators_yearaggregate a
+          ON a.contract_id = w.contract_id AND a.contract_year = w.contract_year
+         AND a.year_start = w.year_start AND a.cutoff = w.cutoff
+        WHERE w.elapsed >= 1
+        """
+    )
+
+
+def _lock_schools(cursor):
+    """Try, without waiting, the advisory lock of each school of the batch (PostgreSQL): the
+    aggregates of a year that is over are kept only for the schools locked here. A measurement
+    write takes the shared lock of its schools before its trigger deletes the kept aggregates it
+    falls into: it waits until this transaction has committed its aggregates, then deletes them;
+    a school whose lock a writer holds now is computed but not kept. So no kept aggregate misses
+    a committed change, and a recompute never waits for a writer."""
+    cursor.execute("DROP TABLE IF EXISTS engine_locked")
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE engine_locked ON COMMIT DROP AS
+        SELECT s.school_id FROM (
+            SELECT DISTINCT cs.school_id FROM contracts_contractschool cs
+            WHERE cs.contract_id IN (SELECT contract_id FROM engine_window)
+        ) s
+        WHERE pg_try_advisory_xact_lock({SCHOOL_LOCK_NAMESPACE}, s.school_id::integer)
+        """
+    )
+
+
+def _keep_aggregates(cursor):
+    """Keep the aggregates just computed for the years that are over, for the locked schools."""
+    cursor.execute(
+        """
+        INSERT INTO indicators_yearaggregate
+            (contract_id, contract_year, indicator_id, school_id, year_start, cutoff, n, s, last_pe,
+             last_value)
+        SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, w.year_start, w.cutoff,
+               sv.n, sv.s, sv.last_pe, sv.last_value
+        FROM engine_sv sv
+        JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+        JOIN engine_locked l ON l.school_id = sv.school_id
+        WHERE sv.fresh AND w.elapsed >= 1
+        ON CONFLICT (contract_id, contract_year, indicator_id, school_id) DO UPDATE SET
+            year_start = excluded.year_start, cutoff = excluded.cutoff, n = excluded.n, s = excluded.s,
+            last_pe = excluded.last_pe, last_value = excluded.last_value
+        """
+    )
 
 
 def _school_select(dialect):
@@ -385,12 +503,14 @@ CHANGING = (
 
 
 def _write_statuses(cursor, dialect, windows, as_of, computed_at):
-    _write_windows(cursor, dialect, windows)
+    _stage_inputs(cursor, dialect, windows)
     # Not analysed: PostgreSQL sizes a fresh table from its pages, which is enough for the plans
     # of the next statements (an ANALYZE of each cost more than it saved; bench/recompute.py).
     for table, select in (("engine_sv", _aggregate_select), ("engine_school", _school_select)):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(dialect.temp_table(table, select(dialect)))
+        if table == "engine_sv" and dialect.postgres:
+            _keep_aggregates(cursor)
     select_sql, params = _status_select(dialect, as_of, computed_at)
     cursor.execute("DROP TABLE IF EXISTS engine_status")
     cursor.execute(dialect.temp_table("engine_status", select_sql), params)

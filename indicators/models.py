@@ -273,3 +273,36 @@ class ContractPerformance(models.Model):
 
     def __str__(self):
         return f"{self.contract}: {self.performance_status}"
+
+
+class YearAggregate(models.Model):
+    """The engine's aggregates of one school's measurements of one indicator over a contract year
+    that is over (PostgreSQL only): a full recompute reads these instead of the year's
+    measurements. Written only by the engine; a trigger on the measurement table (migration 0005)
+    deletes the rows that a written or deleted measurement falls into, whatever wrote it."""
+
+    contract = models.ForeignKey(
+        "contracts.PerformanceContract", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    contract_year = models.PositiveSmallIntegerField()
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_index=False)
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The window the aggregates cover: its first day and the last day whose measurements count.
+    year_start = models.DateField()
+    cutoff = models.DateField()
+    n = models.IntegerField(help_text="Number of measurements.")
+    s = models.FloatField(help_text="Sum of their values.")
+    last_pe = models.IntegerField(help_text="Days from the year's start to the latest period's end.")
+    last_value = models.FloatField(help_text="The value of the latest period.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "contract_year", "indicator", "school"], name="year_aggregate_key"
+            )
+        ]
+        # The trigger's lookup: a measurement's school and indicator, then its period end.
+        indexes = [models.Index(fields=["school", "indicator", "year_start"], name="year_aggregate_school")]
+
+    def __str__(self):
+        return f"{self.contract_id} y{self.contract_year} {self.indicator_id} school {self.school_id}"

@@ -13,7 +13,7 @@ import logging
 import threading
 from datetime import date
 
-from celery import shared_task
+from celery import group, shared_task
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -21,8 +21,10 @@ from . import engine
 
 log = logging.getLogger(__name__)
 
-# Contracts per fanned-out task of a full recompute: one engine batch each.
-FANOUT_BATCH = engine.BATCH_SIZE
+# Contracts per fanned-out task of a full recompute (one engine batch each): small enough that
+# the tasks spread evenly over the worker processes (1,250 contracts: 13 tasks) and a redelivered
+# task redoes little, large enough that a task's fixed cost stays small.
+FANOUT_BATCH = 100
 # Wait this long after a commit before recomputing, so that the changes of a burst (an API client
 # pushing values one by one, a form saved several times) land in one recompute.
 COALESCE_SECONDS = 2
@@ -90,16 +92,25 @@ def recompute_contracts(self, contract_ids, as_of=None):
     return {"contracts": len(contract_ids), "statuses": produced}
 
 
-@shared_task(name="indicators.recompute_all", acks_late=True)
-def recompute_all(as_of=None):
-    """Fan every contract out to recompute_contracts, FANOUT_BATCH contracts a task."""
+def fanout(as_of=None):
+    """Every contract as a group of recompute_contracts tasks, FANOUT_BATCH contracts a task.
+
+    The workers run the batches side by side: a full recompute takes about the time of one
+    process's share of the batches.
+    """
     from contracts.models import PerformanceContract
 
     ids = list(PerformanceContract.objects.order_by("pk").values_list("pk", flat=True))
     batches = [ids[i : i + FANOUT_BATCH] for i in range(0, len(ids), FANOUT_BATCH)]
-    for batch in batches:
-        recompute_contracts.delay(batch, as_of)
-    return {"contracts": len(ids), "tasks": len(batches)}
+    return group(recompute_contracts.s(batch, as_of) for batch in batches), len(ids)
+
+
+@shared_task(name="indicators.recompute_all", acks_late=True)
+def recompute_all(as_of=None):
+    """Fan every contract out to recompute_contracts; beat runs this nightly."""
+    tasks, contracts = fanout(as_of)
+    tasks.apply_async()
+    return {"contracts": contracts, "tasks": len(tasks.tasks)}
 
 
 def _delivery_key(task_id):
