@@ -2,7 +2,15 @@ from django.contrib import admin
 
 from turnaround.admin import ReadOnlyAdmin
 
-from .models import ContractPerformance, Indicator, IndicatorStatus, Measurement, MeasurementImport
+from .models import (
+    ContractPerformance,
+    Indicator,
+    IndicatorStatus,
+    Measurement,
+    MeasurementEvent,
+    MeasurementImport,
+    YearAggregate,
+)
 
 
 @admin.register(Indicator)
@@ -12,8 +20,20 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class MeasurementEventInline(admin.TabularInline):
+    model = MeasurementEvent
+    extra = 0
+    can_delete = False
+    fields = ["kind", "user", "at", "text", "old_value", "new_value"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Measurement)
 class MeasurementAdmin(admin.ModelAdmin):
+    inlines = [MeasurementEventInline]
     list_display = [
         "school",
         "indicator",
@@ -83,3 +103,18 @@ class ContractPerformanceAdmin(ReadOnlyAdmin):
     list_filter = ["performance_status"]
     search_fields = ["contract__name", "contract__reference"]
     list_select_related = ["contract"]
+
+
+@admin.register(MeasurementEvent)
+class MeasurementEventAdmin(ReadOnlyAdmin):  # the verification trail, written by the portal
+    list_display = ["measurement", "kind", "user", "at", "old_value", "new_value"]
+    list_filter = ["kind"]
+    search_fields = ["measurement__school__name", "text"]
+    list_select_related = ["measurement__school", "measurement__indicator", "user"]
+
+
+@admin.register(YearAggregate)
+class YearAggregateAdmin(ReadOnlyAdmin):  # kept by the indicator engine alone
+    list_display = ["contract", "contract_year", "indicator", "school", "year_start", "cutoff", "n", "s"]
+    list_filter = ["indicator"]
+    list_select_related = ["contract", "indicator", "school"]

@@ -1,6 +1,7 @@
 from django import forms
 
 from .imports import MAX_BYTES
+from .models import Source, Verification
 
 
 class MeasurementImportForm(forms.Form):
@@ -18,3 +19,70 @@ class MeasurementImportForm(forms.Form):
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
         return upload
+
+
+class MeasurementFilterForm(forms.Form):
+    """The filters of the values page; choices limited to what the user may see."""
+
+    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="All schools")
+    indicator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All indicators")
+    verification = forms.ChoiceField(required=False)
+    source = forms.ChoiceField(required=False)
+    contract = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    ends_from = forms.DateField(
+        required=False, label="Period ends from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, schools, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["indicator"].queryset = indicators
+        self.fields["verification"].choices = [("", "Any state"), *Verification.choices]
+        self.fields["source"].choices = [("", "Any source"), *Source.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("ends_from"), cleaned.get("ends_to")
+        if start and end and end < start:
+            self.add_error("ends_to", "The end of the range is before its start.")
+        return cleaned
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data.get("school"):
+            queryset = queryset.filter(school=data["school"])
+        if data.get("indicator"):
+            queryset = queryset.filter(indicator=data["indicator"])
+        if data.get("verification"):
+            queryset = queryset.filter(verification=data["verification"])
+        if data.get("source"):
+            queryset = queryset.filter(source=data["source"])
+        if data.get("contract"):
+            queryset = queryset.filter(school__contract_links__contract_id=data["contract"])
+        if data.get("ends_from"):
+            queryset = queryset.filter(period_end__gte=data["ends_from"])
+        if data.get("ends_to"):
+            queryset = queryset.filter(period_end__lte=data["ends_to"])
+        return queryset
+
+
+class DisputeForm(forms.Form):
+    text = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "What is wrong with this value, and what would settle it"}
+        ),
+    )
+
+
+class AnswerForm(forms.Form):
+    value = forms.CharField(label="Corrected value", required=False, max_length=40)
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("value") or "").strip() and not (cleaned.get("comment") or "").strip():
+            raise forms.ValidationError("Give a corrected value, a comment, or both.")
+        return cleaned

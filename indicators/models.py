@@ -160,6 +160,46 @@ class Measurement(models.Model):
         return f"{self.indicator.code} {self.school} {self.period_start}..{self.period_end}: {self.value}"
 
 
+class EventKind(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+    CORRECTED = "corrected", "Corrected"
+    COMMENTED = "commented", "Commented"
+
+
+class MeasurementEvent(models.Model):
+    """One step of a value's verification: the district verifies or disputes it (with a reason),
+    the Lead Partner answers a dispute with a correction or a comment. The trail behind a value's
+    verification state, shown with its provenance."""
+
+    measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField(blank=True, help_text="The reason of a dispute, or the comment of an answer.")
+    old_value = models.FloatField(null=True, blank=True)
+    new_value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["measurement", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EventKind.values), name="measurement_event_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["disputed", "commented"]) | ~Q(text=""),
+                name="measurement_event_text_required",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="corrected") | Q(new_value__isnull=False),
+                name="measurement_event_correction_has_value",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.measurement_id} by {self.user_id}"
+
+
 class ImportStatus(models.TextChoices):
     APPLIED = "applied", "Applied"
     REJECTED = "rejected", "Rejected"

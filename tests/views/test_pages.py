@@ -189,11 +189,11 @@ def nav_labels(response):
 @pytest.mark.parametrize(
     "user_key, expected",
     [
-        ("district_a", ["Home", "Contracts", "Schools", "Partners", "Imports"]),
-        ("state_1", ["Home", "Contracts", "Schools", "Partners"]),
-        ("program_p", ["Home", "Contracts", "Schools", "Imports", "Field visits"]),
+        ("district_a", ["Home", "Contracts", "Schools", "Partners", "Values", "Imports"]),
+        ("state_1", ["Home", "Contracts", "Schools", "Partners", "Values"]),
+        ("program_p", ["Home", "Contracts", "Schools", "Values", "Imports", "Field visits"]),
         ("field_p", ["Home", "Schools", "Field visits"]),
-        ("admin", ["Home", "Contracts", "Schools", "Partners", "Imports", "Field visits", "Admin"]),
+        ("admin", ["Home", "Contracts", "Schools", "Partners", "Values", "Imports", "Field visits", "Admin"]),
         ("nobody", ["Home"]),
     ],
 )
