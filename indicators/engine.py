@@ -236,7 +236,7 @@ def _write_windows(cursor, dialect, windows):
         cursor.execute("ANALYZE engine_window")
 
 
-def _aggregate_select(dialect):
+def _aggregate_select(dialect, verified_only=False):
     """Per contract year, indicator and school of the windows in engine_window: the count, sum,
     latest period and its value, and for a year still under way the sums a least-squares trend
     needs. The one pass over the measurements.
@@ -267,8 +267,10 @@ def _aggregate_select(dialect):
     measured = """
           ON m.school_id = w.school_id AND m.indicator_id = w.indicator_id AND m.student_group = 'all'
          AND m.period_end >= w.year_start AND m.period_end <= w.cutoff"""
+    if verified_only:
+        measured += " AND m.verification = 'verified'"
     group = "GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id"
-    if not dialect.postgres:
+    if not dialect.postgres or verified_only:  # the kept aggregates count every value
         return f"""
     WITH {needed}
     SELECT {columns}
@@ -318,14 +320,15 @@ def _aggregate_select(dialect):
     """
 
 
-def _stage_inputs(cursor, dialect, windows):
+def _stage_inputs(cursor, dialect, windows, keep=True):
     """The temporary tables the aggregate reads: the windows and, on PostgreSQL, the schools
     locked for keeping aggregates and the batch's kept aggregates of the years that are over
     (fetched by index per window; as a table of its own, hash-joined by the aggregate)."""
     _write_windows(cursor, dialect, windows)
     if not dialect.postgres:
         return
-    _lock_schools(cursor)
+    if keep:
+        _lock_schools(cursor)
     cursor.execute("DROP TABLE IF EXISTS engine_kept")
     cursor.execute(
         """
@@ -502,18 +505,60 @@ CHANGING = (
 )
 
 
-def _write_statuses(cursor, dialect, windows, as_of, computed_at):
-    _stage_inputs(cursor, dialect, windows)
+def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, keep=True):
+    """The status rows of the windows into the temporary table engine_status (and the stages
+    before it). With `keep`, keeps the aggregates of the years that are over (never those of
+    verified values only)."""
+    keep = keep and dialect.postgres and not verified_only
+    _stage_inputs(cursor, dialect, windows, keep)
     # Not analysed: PostgreSQL sizes a fresh table from its pages, which is enough for the plans
     # of the next statements (an ANALYZE of each cost more than it saved; bench/recompute.py).
-    for table, select in (("engine_sv", _aggregate_select), ("engine_school", _school_select)):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(dialect.temp_table(table, select(dialect)))
-        if table == "engine_sv" and dialect.postgres:
-            _keep_aggregates(cursor)
+    cursor.execute("DROP TABLE IF EXISTS engine_sv")
+    cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only)))
+    if keep:
+        _keep_aggregates(cursor)
+    cursor.execute("DROP TABLE IF EXISTS engine_school")
+    cursor.execute(dialect.temp_table("engine_school", _school_select(dialect)))
     select_sql, params = _status_select(dialect, as_of, computed_at)
     cursor.execute("DROP TABLE IF EXISTS engine_status")
     cursor.execute(dialect.temp_table("engine_status", select_sql), params)
+
+
+class _Discard(Exception):
+    """Rolls back evaluate()'s savepoint: its temporary tables go, nothing is written."""
+
+
+def evaluate(contract_ids, as_of=None, verified_only=False):
+    """The status rows the engine would write for these contracts on a date, computed by the same
+    statements but not written: for a review's evidence, optionally from verified values only.
+    Returns dicts with the columns of IndicatorStatus (ids for the foreign keys)."""
+    as_of = as_of or timezone.localdate()
+    dialect = Dialect(connection.vendor)
+    windows = []
+    for contract in PerformanceContract.objects.filter(pk__in=contract_ids).only(
+        "pk", "start_date", "end_date", "ended_on"
+    ):
+        windows.extend(contract_windows(contract, as_of)[0])
+    if not windows:
+        return []
+    rows = []
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _compute(cursor, dialect, windows, as_of, timezone.now(), verified_only, keep=False)
+            cursor.execute(
+                f"SELECT {STATUS_COLUMNS} FROM engine_status "
+                "ORDER BY contract_id, contract_year, indicator_id, school_id"
+            )
+            names = [column[0] for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            raise _Discard
+    except _Discard:
+        pass
+    return rows
+
+
+def _write_statuses(cursor, dialect, windows, as_of, computed_at):
+    _compute(cursor, dialect, windows, as_of, computed_at)
     updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGING + ("computed_at",))
     changed = " OR ".join(
         f"s.{c} IS DISTINCT FROM excluded.{c}" if dialect.postgres else f"s.{c} IS NOT excluded.{c}"

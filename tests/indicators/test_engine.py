@@ -250,3 +250,35 @@ def test_recomputing_twice_gives_the_same_rows_and_a_removed_target_loses_its_st
     target.delete()
     engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 1))
     assert not IndicatorStatus.objects.filter(contract=contract).exists()
+
+
+def test_evaluate_computes_the_rows_without_writing_them(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
+    )
+    measure(school, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 85)
+    rows = engine.evaluate([contract.pk], as_of=date(2024, 10, 1))
+    assert not IndicatorStatus.objects.exists()
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 1))
+    written = status_of(contract, "attendance_rate")
+    assert [(r["contract_year"], r["value"], r["status"]) for r in rows] == [(1, 85.0, written.status)]
+    assert rows[0]["progress"] == written.progress
+
+
+def test_evaluate_can_count_verified_values_only(contract):
+    school = contract.schools.first()
+    Target.objects.create(
+        contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
+    )
+    measure(school, "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 85)
+    october = measure(school, "attendance_rate", date(2024, 10, 1), date(2024, 10, 31), 95)
+    Measurement.objects.filter(pk=october.pk).update(verification="verified")
+    every = engine.evaluate([contract.pk], as_of=date(2025, 7, 15))
+    verified = engine.evaluate([contract.pk], as_of=date(2025, 7, 15), verified_only=True)
+    assert [r["value"] for r in every] == [90.0]
+    assert [r["value"] for r in verified] == [95.0]
+    Measurement.objects.update(verification="reported")
+    assert [r["status"] for r in engine.evaluate([contract.pk], date(2025, 7, 15), verified_only=True)] == [
+        "no_data"
+    ]
