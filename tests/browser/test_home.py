@@ -13,11 +13,11 @@ from .conftest import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 BOOTSTRAP_CSS = "/static/vendor/bootstrap/css/bootstrap.min.css"
 
 NAVBAR = {
-    "district": ["Home", "Contracts", "Schools", "Partners", "Imports"],
-    "state": ["Home", "Contracts", "Schools", "Partners"],
-    "partner": ["Home", "Contracts", "Schools", "Imports", "Field visits"],
+    "district": ["Home", "Contracts", "Schools", "Partners", "Values", "Imports"],
+    "state": ["Home", "Contracts", "Schools", "Partners", "Values"],
+    "partner": ["Home", "Contracts", "Schools", "Values", "Imports", "Field visits"],
     "field": ["Home", "Schools", "Field visits"],
-    "admin": ["Home", "Contracts", "Schools", "Partners", "Imports", "Field visits", "Admin"],
+    "admin": ["Home", "Contracts", "Schools", "Partners", "Values", "Imports", "Field visits", "Admin"],
 }
 
 
