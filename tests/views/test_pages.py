@@ -189,8 +189,8 @@ def nav_labels(response):
 @pytest.mark.parametrize(
     "user_key, expected",
     [
-        ("district_a", ["Home", "Contracts", "Schools", "Partners", "Imports"]),
-        ("state_1", ["Home", "Contracts", "Schools", "Partners"]),
+        ("district_a", ["Home", "Contracts", "Schools", "Partners", "Imports", "Field visits"]),
+        ("state_1", ["Home", "Contracts", "Schools", "Partners", "Field visits"]),
         ("program_p", ["Home", "Contracts", "Schools", "Imports", "Field visits"]),
         ("field_p", ["Home", "Schools", "Field visits"]),
         ("admin", ["Home", "Contracts", "Schools", "Partners", "Imports", "Field visits", "Admin"]),
