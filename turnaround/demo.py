@@ -1636,9 +1636,9 @@ class DemoBuilder:
 
     # field visits ------------------------------------------------------------------------------
     def field_visits(self):
-        """Six weeks of the `field` user's visits to AUSL's schools: embedded at Sherman and Harvard
-        most school days, now and then at the cluster's other schools, and a weekly remote check-in
-        with a Far South school."""
+        """Ten weeks (nine full ones and the week under way) of the `field` user's visits to AUSL's
+        schools: embedded at Sherman and Harvard most school days, now and then at the cluster's
+        other schools, and a weekly remote check-in with a Far South school."""
         staff = self.users["field"]
         organization = self.orgs[AUSL]
         englewood = self.contracts["CPS-LP-ENGLEWOOD"]
@@ -1692,7 +1692,7 @@ class DemoBuilder:
                 )
             )
 
-        first_day = day = presence.week_start(self.today) - timedelta(weeks=6)
+        first_day = day = self.visits_since()
         self._visit_days(day, visit, by_name, others, remote_rotation)
         self.follow_ups(visits)
         # Weeks without any on-site visit read 0%: fill the window's weeks in, as the nightly task does.
@@ -1716,6 +1716,10 @@ class DemoBuilder:
                     )
             day += timedelta(days=1)
 
+    def visits_since(self):
+        """The Monday the demo's visits start: the presence heatmap's first week."""
+        return presence.week_start(self.today) - timedelta(weeks=presence.HEATMAP_WEEKS - 1)
+
     def calendar(self):
         """Chicago's non-school days in the visits' window: a school improvement day (a Friday three
         weeks back), and Thanksgiving when the window holds it. Returns their dates."""
@@ -1726,7 +1730,7 @@ class DemoBuilder:
         thanksgiving = november + timedelta(days=(3 - november.weekday()) % 7 + 21)
         for offset, label in ((0, "Thanksgiving"), (1, "Thanksgiving break")):
             holiday = thanksgiving + timedelta(days=offset)
-            if presence.week_start(self.today) - timedelta(weeks=6) <= holiday <= self.today:
+            if self.visits_since() <= holiday <= self.today:
                 days[holiday] = label
         for day, description in days.items():
             upsert(NonSchoolDay, {"district": chicago, "date": day}, {"description": description})
