@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from .models import FieldVisit, FollowUp, VisitFocus, VisitMode
+from .models import FieldVisit, FollowUp, Organization, VisitFocus, VisitMode
 from .visits import check_follow_up, check_visit, last_school, loggable_schools
 
 # Short labels that fit a phone's width as a row of chips.
@@ -74,8 +74,6 @@ class FieldVisitForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if self.errors.get("school") or self.errors.get("visit_date"):
-            return data
         try:
             data["duration_minutes"] = check_visit(
                 self.user,
@@ -153,3 +151,21 @@ class CloseFollowUpForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What was done"}),
         max_length=2000,
     )
+
+
+class EditWindowForm(forms.ModelForm):
+    """Program staff set how long their organization's field staff may edit a logged visit."""
+
+    class Meta:
+        model = Organization
+        fields = ["visit_edit_window_days"]
+        labels = {"visit_edit_window_days": "Edit window (days)"}
+        widgets = {
+            "visit_edit_window_days": forms.NumberInput(attrs={"min": 0, "max": 90, "style": "width: 5rem"})
+        }
+
+    def clean_visit_edit_window_days(self):
+        days = self.cleaned_data["visit_edit_window_days"]
+        if not 0 <= days <= 90:
+            raise ValidationError("Between 0 (no edits) and 90 days.")
+        return days

@@ -18,15 +18,17 @@ from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_
 
 from . import presence
 from .filters import FieldVisitFilter, FollowUpFilter
-from .forms import FOLLOW_UP_PREFIX, CloseFollowUpForm, FieldVisitForm, FollowUpFormSet
+from .forms import FOLLOW_UP_PREFIX, CloseFollowUpForm, EditWindowForm, FieldVisitForm, FollowUpFormSet
 from .models import FieldVisit, FollowUp, Organization, PriorityPartnerDesignation, VisitFocus
 from .visits import (
     can_close_follow_up,
     can_edit,
     can_log_visits,
+    can_set_edit_window,
     close_follow_up,
     delete_visit,
     save_visit,
+    set_edit_window,
 )
 
 
@@ -121,7 +123,31 @@ class FieldVisitListView(VisitTabsMixin, ScopedListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         mark_editable(context["visits"], self.request.user)
+        if can_set_edit_window(self.request.user):
+            organization = Organization.objects.get(pk=viewer_for(self.request.user).organization_id)
+            context["edit_window_form"] = EditWindowForm(instance=organization)
         return context
+
+
+class EditWindowView(LoginRequiredMixin, View):
+    """Program staff set how many days their field staff may edit a logged visit."""
+
+    def post(self, request):
+        if not can_set_edit_window(request.user):
+            raise Http404("Only program staff set the edit window.")
+        form = EditWindowForm(request.POST)
+        if form.is_valid():
+            set_edit_window(request.user, form.cleaned_data["visit_edit_window_days"])
+            days = form.cleaned_data["visit_edit_window_days"]
+            messages.success(
+                request,
+                f"Your staff may now edit a visit for {days} day{'s' if days != 1 else ''} after logging it.",
+            )
+        else:
+            messages.error(
+                request, " ".join(form.errors.get("visit_edit_window_days", ["Give a number of days."]))
+            )
+        return redirect("partners:visits")
 
 
 class LogVisitAccessMixin(LoginRequiredMixin):

@@ -14,7 +14,7 @@ from contracts.models import ON_THE_GROUND_STATUSES, ContractSchool
 from schools.models import School
 from turnaround.roles import viewer_for
 
-from .models import FieldVisit, FollowUp, VisitFocus
+from .models import FieldVisit, FollowUp, Organization, VisitFocus
 
 MAX_MINUTES = 24 * 60
 
@@ -161,6 +161,21 @@ def delete_visit(visit, user):
     if not can_edit(visit, user):
         raise PermissionError("This visit can no longer be deleted by you.")
     visit.delete()
+
+
+def can_set_edit_window(user):
+    """Program staff set their organization's edit window."""
+    return viewer_for(user).is_program
+
+
+@transaction.atomic
+def set_edit_window(user, days):
+    viewer = viewer_for(user)
+    if not viewer.is_program:
+        raise PermissionError("Only program staff set the edit window.")
+    if not 0 <= days <= 90:
+        raise ValidationError({"visit_edit_window_days": "Between 0 (no edits) and 90 days."})
+    Organization.objects.filter(pk=viewer.organization_id).update(visit_edit_window_days=days)
 
 
 def can_close_follow_up(follow_up, user):

@@ -255,3 +255,25 @@ def test_the_htmx_row_adds_a_follow_up_form_and_raises_the_count(client, world):
     html = response.content.decode()
     assert 'name="follow_ups-2-description"' in html
     assert 'name="follow_ups-TOTAL_FORMS" value="3"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_program_staff_set_their_organizations_edit_window(client, world):
+    client.force_login(world.users["program_p"])
+    assert 'data-testid="edit-window"' in client.get(reverse("partners:visits")).content.decode()
+    assert client.post(reverse("partners:edit_window"), {"visit_edit_window_days": "3"}).status_code == 302
+    world.partner_p.refresh_from_db()
+    assert world.partner_p.visit_edit_window_days == 3
+    client.post(reverse("partners:edit_window"), {"visit_edit_window_days": "365"})
+    world.partner_p.refresh_from_db()
+    assert world.partner_p.visit_edit_window_days == 3
+    world.partner_q.refresh_from_db()
+    assert world.partner_q.visit_edit_window_days == 7
+
+
+@pytest.mark.parametrize("user_key", ["field_p", "district_a", "admin"])
+def test_nobody_else_sets_the_edit_window(client, world, user_key):
+    client.force_login(world.users[user_key])
+    assert client.post(reverse("partners:edit_window"), {"visit_edit_window_days": "30"}).status_code == 404
+    world.partner_p.refresh_from_db()
+    assert world.partner_p.visit_edit_window_days == 7
+    assert 'data-testid="edit-window"' not in client.get(reverse("partners:visits")).content.decode()

@@ -229,3 +229,29 @@ def test_recurring_barriers_are_counted_by_school_and_focus_area(client, world):
     assert row["school"] == world.school_a.name and row["total"] == 3
     assert counts["operational_support"] == 2 and counts["coordinate_district"] == 1
     assert counts["instructional_support"] == 1 and counts["formative_assessment"] == 0
+
+
+def test_district_staff_with_admin_access_keep_only_their_calendar_in_the_admin(client, world):
+    staff = world.users["district_a"]
+    staff.is_staff = True
+    staff.save()
+    mine = NonSchoolDay.objects.create(district=world.district_a, date=world.today, description="Snow day")
+    theirs = NonSchoolDay.objects.create(district=world.district_c, date=world.today, description="Theirs")
+    client.force_login(staff)
+    changelist = client.get(reverse("admin:schools_nonschoolday_changelist"))
+    assert changelist.status_code == 200
+    assert list(changelist.context["cl"].result_list) == [mine]
+    assert client.get(reverse("admin:schools_nonschoolday_change", args=[theirs.pk])).status_code == 302
+    add = client.get(reverse("admin:schools_nonschoolday_add"))
+    assert list(add.context["adminform"].form.fields["district"].queryset) == [world.district_a]
+    response = client.post(
+        reverse("admin:schools_nonschoolday_add"),
+        {
+            "district": world.district_c.pk,
+            "date": (world.today - timedelta(days=1)).isoformat(),
+            "description": "x",
+        },
+    )
+    assert response.status_code == 200 and not NonSchoolDay.objects.filter(description="x").exists()
+    # Nothing else of the admin opens to them.
+    assert client.get(reverse("admin:schools_school_changelist")).status_code == 403
