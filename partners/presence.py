@@ -247,15 +247,16 @@ def refresh_presence(school_ids, first_day, last_day, today=None):
             continue
         if any(start <= week <= end for start, end in terms[school_id]):
             wanted[school_id, week] = cell.percent
+    # Plain tuples, not model instances: a rebuild compares tens of thousands of rows.
     existing = {
-        (m.school_id, m.period_start): m
-        for m in Measurement.objects.filter(
+        (school_id, week): (pk, value, source)
+        for pk, school_id, week, value, source in Measurement.objects.filter(
             indicator=indicator,
             school_id__in=list(terms),
             period_start__gte=first_week,
             period_start__lte=last_week,
             student_group=StudentGroup.ALL,
-        ).only("pk", "school_id", "period_start", "period_end", "value", "source")
+        ).values_list("pk", "school_id", "period_start", "value", "source")
     }
     now = timezone.now()
     to_write = [
@@ -272,23 +273,20 @@ def refresh_presence(school_ids, first_day, last_day, today=None):
             updated_at=now,
         )
         for (school_id, week), value in wanted.items()
-        if (current := existing.get((school_id, week))) is None
-        or current.value != value
-        or current.source != Source.COMPUTED
+        if existing.get((school_id, week), (None, None, None))[1:] != (value, Source.COMPUTED)
     ]
-    stale = [m.pk for key, m in existing.items() if key not in wanted]
+    stale = {key: row[0] for key, row in existing.items() if key not in wanted}
     if to_write:
         Measurement.objects.bulk_create(
             to_write,
+            batch_size=2000,
             update_conflicts=True,
             unique_fields=["school", "indicator", "period_start", "period_end", "student_group"],
             update_fields=["value", "source", "supplied_by", "import_batch", "updated_at"],
         )
     if stale:
-        Measurement.objects.filter(pk__in=stale).delete()
-    changed = {m.school_id for m in to_write} | {
-        school for (school, _), m in existing.items() if m.pk in stale
-    }
+        Measurement.objects.filter(pk__in=stale.values()).delete()
+    changed = {m.school_id for m in to_write} | {school_id for school_id, _ in stale}
     if changed:
         schedule_recompute(contracts_of_schools(changed))
     return len(to_write) + len(stale)
