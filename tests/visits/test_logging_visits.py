@@ -277,3 +277,38 @@ def test_nobody_else_sets_the_edit_window(client, world, user_key):
     world.partner_p.refresh_from_db()
     assert world.partner_p.visit_edit_window_days == 7
     assert 'data-testid="edit-window"' not in client.get(reverse("partners:visits")).content.decode()
+
+
+def test_editing_a_visit_removes_and_adds_follow_ups_in_one_go(client, world):
+    visit = own_visit(world)
+    kept = FollowUp.objects.create(visit=visit, description="Keep", owner="AP", due_on=world.today)
+    dropped = FollowUp.objects.create(visit=visit, description="Drop", owner="AP", due_on=world.today)
+    client.force_login(world.users["field_p"])
+    url = reverse("partners:visit_edit", args=[visit.pk])
+    page = client.get(url).content.decode()
+    assert 'name="follow_ups-1-DELETE"' in page
+    due = (world.today + timedelta(days=3)).isoformat()
+    data = visit_data(
+        world.school_a,
+        world.today,
+        **{
+            "follow_ups-TOTAL_FORMS": "3",
+            "follow_ups-INITIAL_FORMS": "2",
+            "follow_ups-0-id": str(kept.pk),
+            "follow_ups-0-visit": str(visit.pk),
+            "follow_ups-0-description": "Keep, reworded",
+            "follow_ups-0-owner": "AP",
+            "follow_ups-0-due_on": due,
+            "follow_ups-1-id": str(dropped.pk),
+            "follow_ups-1-visit": str(visit.pk),
+            "follow_ups-1-description": "Drop",
+            "follow_ups-1-owner": "AP",
+            "follow_ups-1-due_on": due,
+            "follow_ups-1-DELETE": "on",
+            "follow_ups-2-description": "New one",
+            "follow_ups-2-owner": "Principal",
+            "follow_ups-2-due_on": due,
+        },
+    )
+    assert client.post(url, data).status_code == 302
+    assert sorted(visit.follow_ups.values_list("description", flat=True)) == ["Keep, reworded", "New one"]
