@@ -62,7 +62,7 @@ class FieldVisitForm(forms.ModelForm):
         schools = loggable_schools(user).order_by("name")
         self.fields["school"].queryset = schools
         self.fields["school"].empty_label = None if schools.count() == 1 else "Choose a school"
-        self.fields["corrects"].queryset = FieldVisit.objects.visible_to(user)
+        self.fields["corrects"].queryset = FieldVisit.objects.visible_to(user).filter(staff=user)
         self.fields["duration_minutes"].widget.attrs.update({"inputmode": "numeric", "placeholder": "min"})
         if self.instance.pk is None and not self.is_bound:
             if not self.initial.get("visit_date"):

@@ -94,7 +94,8 @@ def mark_editable(visits, user):
     now = timezone.now()
     for visit in visits:
         visit.editable = can_edit(visit, user, now)
-        visit.correctable = not visit.editable and visit.organization_id == viewer_for(user).organization_id
+        # Only the author corrects a visit: the correction is a visit of theirs.
+        visit.correctable = not visit.editable and visit.staff_id == user.pk and viewer_for(user).is_partner
     return visits
 
 
@@ -211,7 +212,9 @@ class VisitCreateView(VisitFormMixin, TemplateView):
         pk = self.request.GET.get("corrects")
         if not pk or not pk.isdigit():
             return {}
-        original = FieldVisit.objects.visible_to(self.request.user).filter(pk=pk).first()
+        original = (
+            FieldVisit.objects.visible_to(self.request.user).filter(pk=pk, staff=self.request.user).first()
+        )
         if original is None:
             raise Http404("No such visit.")
         self.corrected = original

@@ -312,3 +312,16 @@ def test_editing_a_visit_removes_and_adds_follow_ups_in_one_go(client, world):
     )
     assert client.post(url, data).status_code == 302
     assert sorted(visit.follow_ups.values_list("description", flat=True)) == ["Keep, reworded", "New one"]
+
+
+def test_only_the_author_corrects_a_visit(client, world):
+    visit = own_visit(world)
+    FieldVisit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timedelta(days=30))
+    client.force_login(world.users["program_p"])
+    assert f"?corrects={visit.pk}" not in client.get(reverse("partners:visits")).content.decode()
+    assert client.get(reverse("partners:visit_new") + f"?corrects={visit.pk}").status_code == 404
+    response = client.post(
+        reverse("partners:visit_new"), visit_data(world.school_a, world.today, corrects=str(visit.pk))
+    )
+    assert response.status_code == 422 and "corrects" in response.context["form"].errors
+    assert FieldVisit.objects.count() == 1
