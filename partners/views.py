@@ -81,15 +81,6 @@ class VisitTabsMixin:
         return context
 
 
-def visits_for_list(user):
-    return (
-        FieldVisit.objects.visible_to(user)
-        .select_related("school", "organization", "staff")
-        .prefetch_related("follow_ups")
-        .order_by("-visit_date", "-created_at", "-id")
-    )
-
-
 def mark_editable(visits, user):
     now = timezone.now()
     for visit in visits:
