@@ -20,6 +20,7 @@ from schools.models import School
 from turnaround.roles import viewer_for
 
 from .models import (
+    COMPUTED_INDICATORS,
     ImportStatus,
     Indicator,
     Measurement,
@@ -192,6 +193,12 @@ def validate(raw_rows, user):
         indicator = indicators.get(code)
         if indicator is None:
             problem("indicator", f"Unknown indicator {code!r}." if code else "No indicator.")
+        elif code in COMPUTED_INDICATORS:
+            problem(
+                "indicator",
+                f"{indicator.name} is computed by the portal (from field visits); it cannot be imported.",
+            )
+            indicator = None
         start = _date(cells.get("period_start"), "period_start", problem)
         end = _date(cells.get("period_end"), "period_end", problem)
         if start and end:

@@ -91,6 +91,11 @@ class Source(models.TextChoices):
     COMPUTED = "computed", "Computed"
 
 
+# Indicators the portal computes itself (source "computed"); imports and forms cannot supply them.
+FIELD_PRESENCE = "field_presence_rate"  # from field visits: partners/presence.py
+COMPUTED_INDICATORS = frozenset({FIELD_PRESENCE})
+
+
 class Verification(models.TextChoices):
     REPORTED = "reported", "Reported"
     VERIFIED = "verified", "Verified"

@@ -14,7 +14,7 @@ from .models import (
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "home_state", "founded_year"]
+    list_display = ["name", "short_name", "kind", "home_state", "founded_year", "visit_edit_window_days"]
     list_filter = ["kind", "home_state"]
     search_fields = ["name", "short_name"]
     list_select_related = ["home_state"]
@@ -70,10 +70,10 @@ class FollowUpInline(admin.TabularInline):
 class FieldVisitAdmin(admin.ModelAdmin):
     list_display = ["visit_date", "school", "organization", "staff", "mode", "duration_minutes"]
     list_filter = ["mode", "organization"]
-    search_fields = ["school__name", "staff__username", "progress", "barriers"]
+    search_fields = ["school__name", "staff__username", "people_met", "progress", "barriers"]
     date_hierarchy = "visit_date"
     autocomplete_fields = ["school", "organization"]
-    raw_id_fields = ["staff"]
+    raw_id_fields = ["staff", "corrects"]
     inlines = [FollowUpInline]
     list_select_related = ["school", "organization", "staff"]
 
@@ -82,7 +82,7 @@ class FieldVisitAdmin(admin.ModelAdmin):
 class FollowUpAdmin(admin.ModelAdmin):
     list_display = ["description", "owner", "due_on", "done_on", "visit"]
     list_filter = ["done_on"]
-    search_fields = ["description", "owner"]
+    search_fields = ["description", "owner", "closing_note"]
     date_hierarchy = "due_on"
-    raw_id_fields = ["visit"]
+    raw_id_fields = ["visit", "closed_by"]
     list_select_related = ["visit__school"]

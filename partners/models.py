@@ -39,6 +39,12 @@ class Organization(models.Model):
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
     unionized_staff = models.BooleanField(null=True, blank=True, help_text="Are its school staff unionized?")
+    visit_edit_window_days = models.PositiveSmallIntegerField(
+        "field visit edit window (days)",
+        default=7,
+        help_text="How many days after logging a field visit its author may still edit or delete it; "
+        "after that, corrections are new entries.",
+    )
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -191,12 +197,23 @@ class FieldVisit(models.Model):
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_visits")
     visit_date = models.DateField()
     mode = models.CharField(max_length=8, choices=VisitMode.choices, default=VisitMode.ON_SITE)
-    duration_minutes = models.PositiveSmallIntegerField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(help_text="From the start and end times when given.")
     focus = models.JSONField(
         default=list, validators=[validate_focus_list], help_text="One or more focus areas."
     )
+    people_met = models.CharField(max_length=300, blank=True, help_text="Who was met (names or roles).")
     progress = models.TextField(blank=True)
     barriers = models.TextField(blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="The earlier entry this one corrects, once that one can no longer be edited.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -209,7 +226,13 @@ class FieldVisit(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gt=0, duration_minutes__lte=24 * 60),
                 name="visit_duration_in_day",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True)
+                | Q(end_time__isnull=True)
+                | Q(end_time__gt=F("start_time")),
+                name="visit_ends_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -229,11 +252,21 @@ class FollowUp(models.Model):
     owner = models.CharField(max_length=200, help_text="Who does it (name or role).")
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+    closing_note = models.TextField(blank=True, help_text="What was done; required to close.")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=True) | ~Q(closing_note=""),
+                name="follow_up_closed_with_note",
+            )
+        ]
 
     def __str__(self):
         return self.description

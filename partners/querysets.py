@@ -2,7 +2,7 @@
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from schools.querysets import partner_school_ids
 from turnaround.roles import viewer_for
@@ -66,8 +66,27 @@ class FieldVisitQuerySet(models.QuerySet):
             return self.filter(organization_id=viewer.organization_id, school__in=partner_school_ids(viewer))
         return self.none()
 
+    def barrier_counts(self):
+        """Visits that reported a barrier, per school, in total and per focus area (a visit counts
+        once in each of its focus areas): one grouped query, most barriers first."""
+        from .models import VisitFocus
+
+        per_focus = {code: Count("pk", filter=Q(focus__icontains=f'"{code}"')) for code in VisitFocus.values}
+        return (
+            self.exclude(barriers="")
+            .values("school_id", "school__name")
+            .annotate(total=Count("pk"), **per_focus)
+            .order_by("-total", "school__name")
+        )
+
 
 class FollowUpQuerySet(models.QuerySet):
     def visible_to(self, user):
         visits = apps.get_model("partners", "FieldVisit").objects.visible_to(user)
         return self.filter(visit__in=visits)
+
+    def open(self):
+        return self.filter(done_on__isnull=True)
+
+    def overdue(self, today):
+        return self.filter(done_on__isnull=True, due_on__lt=today)

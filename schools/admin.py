@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Cluster, ClusterMembership, District, PartnershipZone, School, State
+from turnaround.roles import viewer_for
+
+from .models import Cluster, ClusterMembership, District, NonSchoolDay, PartnershipZone, School, State
 
 
 @admin.register(State)
@@ -53,3 +55,40 @@ class ClusterAdmin(admin.ModelAdmin):
     @admin.display(description="schools")
     def school_count(self, obj):
         return obj.memberships.count()
+
+
+@admin.register(NonSchoolDay)
+class NonSchoolDayAdmin(admin.ModelAdmin):
+    """The district calendar, for admins and for district staff with admin access (their own
+    district's days only). Saves and deletes recompute the presence of the district's schools
+    through the signals."""
+
+    list_display = ["date", "district", "description"]
+    list_filter = ["district__state", "district"]
+    search_fields = ["description", "district__name"]
+    date_hierarchy = "date"
+    list_select_related = ["district"]
+
+    def _keeps_calendar(self, request):
+        viewer = viewer_for(request.user)
+        return viewer.is_admin or (viewer.is_district and request.user.is_staff)
+
+    def has_module_permission(self, request):
+        return self._keeps_calendar(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._keeps_calendar(request)
+
+    has_add_permission = has_module_permission
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).editable_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            viewer = viewer_for(request.user)
+            districts = District.objects.all()
+            kwargs["queryset"] = districts if viewer.is_admin else districts.filter(pk=viewer.district_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

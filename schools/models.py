@@ -7,6 +7,7 @@ from django.db.models import Q
 from .querysets import (
     ClusterQuerySet,
     DistrictQuerySet,
+    NonSchoolDayQuerySet,
     PartnershipZoneQuerySet,
     SchoolQuerySet,
     StateQuerySet,
@@ -178,3 +179,23 @@ class ClusterMembership(models.Model):
     def clean(self):
         if self.school_id and self.cluster_id and self.school.district_id != self.cluster.district_id:
             raise ValidationError({"school": "All schools of a cluster must be in the cluster's district."})
+
+
+class NonSchoolDay(models.Model):
+    """A weekday on which a district's schools are closed to students (a holiday, a break, a
+    closure). Presence coverage does not expect a field visit on it."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="non_school_days")
+    date = models.DateField()
+    description = models.CharField(max_length=200, help_text="e.g. Thanksgiving break, snow day.")
+
+    objects = NonSchoolDayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["district__name", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "date"], name="non_school_day_unique_per_district")
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.description} ({self.district.name})"

@@ -92,5 +92,21 @@ class ClusterQuerySet(models.QuerySet):
         return self.none()
 
 
+class NonSchoolDayQuerySet(models.QuerySet):
+    """A district's calendar is seen by whoever sees the district, and kept by its own staff."""
+
+    def visible_to(self, user):
+        districts = apps.get_model("schools", "District").objects.visible_to(user)
+        return self.filter(district__in=districts)
+
+    def editable_by(self, user):
+        viewer = viewer_for(user)
+        if viewer.is_admin:
+            return self.all()
+        if viewer.is_district:
+            return self.filter(district_id=viewer.district_id)
+        return self.none()
+
+
 def schools_model():
     return apps.get_model("schools", "School")

@@ -16,6 +16,7 @@ CATALOG_MIGRATIONS = [
     "indicators.migrations.0002_indicator_catalog",
     "contracts.migrations.0003_autonomy_and_responsibility_catalogs",
     "partners.migrations.0002_self_audit_items_and_service_areas",
+    "indicators.migrations.0007_field_presence_computed_from_visits",
 ]
 
 

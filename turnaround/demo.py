@@ -45,6 +45,7 @@ from contracts.models import (
 )
 from indicators import engine, rules
 from indicators.models import Indicator, Measurement
+from partners import presence
 from partners.models import (
     FieldVisit,
     FollowUp,
@@ -56,7 +57,7 @@ from partners.models import (
     ServiceArea,
     VisitFocus,
 )
-from schools.models import Cluster, ClusterMembership, District, PartnershipZone, School, State
+from schools.models import Cluster, ClusterMembership, District, NonSchoolDay, PartnershipZone, School, State
 from turnaround.models import Role, UserProfile
 
 PASSWORD = "demo-password"
@@ -926,7 +927,9 @@ class DemoBuilder:
             for plan in PLANS:
                 self.contracts[plan.reference] = self.contract(plan)
             self.subcontracts()
-            self.field_visits()
+            # Visits and calendar days refresh presence once, as of the demo's day.
+            with presence.batched(today=self.today):
+                self.field_visits()
             ids = [c.pk for c in self.contracts.values()]
             engine.recompute_contracts(ids, as_of=self.today)
         return list(self.contracts.values())
@@ -1633,9 +1636,9 @@ class DemoBuilder:
 
     # field visits ------------------------------------------------------------------------------
     def field_visits(self):
-        """Six weeks of the `field` user's visits to AUSL's schools: embedded at Sherman and Harvard
-        most school days, now and then at the cluster's other schools, and a weekly remote check-in
-        with a Far South school."""
+        """Ten weeks (nine full ones and the week under way) of the `field` user's visits to AUSL's
+        schools: embedded at Sherman and Harvard most school days, now and then at the cluster's
+        other schools, and a weekly remote check-in with a Far South school."""
         staff = self.users["field"]
         organization = self.orgs[AUSL]
         englewood = self.contracts["CPS-LP-ENGLEWOOD"]
@@ -1669,9 +1672,10 @@ class DemoBuilder:
         ]
         visits = []
         starts = {s.pk: c.start_date for c in (englewood, far_south) for s in c.schools.all()}
+        closed = self.calendar()
 
         def visit(school, day, mode, minutes, rng):
-            if day < starts[school.pk]:
+            if day < starts[school.pk] or day in closed:
                 return
             visits.append(
                 upsert(
@@ -1688,7 +1692,14 @@ class DemoBuilder:
                 )
             )
 
-        day = self.today - timedelta(days=42)
+        first_day = day = self.visits_since()
+        self._visit_days(day, visit, by_name, others, remote_rotation)
+        self.follow_ups(visits)
+        # Weeks without any on-site visit read 0%: fill the window's weeks in, as the nightly task does.
+        presence.rebuild_presence(first_day, self.today, school_ids=list(starts), today=self.today)
+        self.presence_targets(englewood, [by_name["Sherman"], by_name["Harvard"]])
+
+    def _visit_days(self, day, visit, by_name, others, remote_rotation):
         while day <= self.today:
             if day.weekday() < 5:
                 rng = random.Random(f"visits:{day.isoformat()}")
@@ -1704,7 +1715,40 @@ class DemoBuilder:
                         remote_rotation[(day.toordinal() // 7) % len(remote_rotation)], day, "remote", 45, rng
                     )
             day += timedelta(days=1)
-        self.follow_ups(visits)
+
+    def visits_since(self):
+        """The Monday the demo's visits start: the presence heatmap's first week."""
+        return presence.week_start(self.today) - timedelta(weeks=presence.HEATMAP_WEEKS - 1)
+
+    def calendar(self):
+        """Chicago's non-school days in the visits' window: a school improvement day (a Friday three
+        weeks back), and Thanksgiving when the window holds it. Returns their dates."""
+        chicago = self.districts["Chicago Public Schools"]
+        friday = presence.week_start(self.today) - timedelta(days=17)
+        days = {friday: "School improvement day (no students)"}
+        november = date(self.today.year, 11, 1)
+        thanksgiving = november + timedelta(days=(3 - november.weekday()) % 7 + 21)
+        for offset, label in ((0, "Thanksgiving"), (1, "Thanksgiving break")):
+            holiday = thanksgiving + timedelta(days=offset)
+            if self.visits_since() <= holiday <= self.today:
+                days[holiday] = label
+        for day, description in days.items():
+            upsert(NonSchoolDay, {"district": chicago, "date": day}, {"description": description})
+        return set(days)
+
+    def presence_targets(self, contract, schools):
+        """Field presence targets at the schools field staff are embedded in: 80% of school days
+        with an on-site visit, from the current contract year on, when presence began to be logged
+        (no baseline: there was no presence record before)."""
+        indicator = self.indicators[presence.PRESENCE_INDICATOR]
+        current_year = contract.phase_on(self.today)[1] or 1
+        for school in schools:
+            for year in range(current_year, (contract.term_years or 5) + 1):
+                upsert(
+                    Target,
+                    {"contract": contract, "indicator": indicator, "contract_year": year, "school": school},
+                    {"baseline": None, "target": 80.0},
+                )
 
     def follow_ups(self, visits):
         on_site = sorted(
@@ -1735,14 +1779,22 @@ class DemoBuilder:
                 None,
             ),
         ]
+        notes = {
+            "Ask the district's transportation office to restore the bus route": (
+                "The transportation office restored the route from the following Monday."
+            )
+        }
         for visit, description, owner, due_days, done_days in items:
             done = visit.visit_date + timedelta(days=done_days) if done_days is not None else None
+            closed = done if done and done <= self.today else None
             upsert(
                 FollowUp,
                 {"visit": visit, "description": description},
                 {
                     "owner": owner,
                     "due_on": visit.visit_date + timedelta(days=due_days),
-                    "done_on": done if done and done <= self.today else None,
+                    "done_on": closed,
+                    "closing_note": notes.get(description, "Done.") if closed else "",
+                    "closed_by": self.users["field"] if closed else None,
                 },
             )

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_filters",
     "simple_history",
     "turnaround",
     "schools",
@@ -155,6 +156,12 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-indicators-nightly": {
         "task": "indicators.recompute_all",
         "schedule": crontab(hour=env.int("RECOMPUTE_HOUR", default=2), minute=30),
+    },
+    # Weeks without any field visit read 0% presence: the nightly refresh writes them (before the
+    # recompute, which then picks them up).
+    "refresh-field-presence-nightly": {
+        "task": "partners.refresh_recent_presence",
+        "schedule": crontab(hour=env.int("RECOMPUTE_HOUR", default=2), minute=10),
     },
 }
 

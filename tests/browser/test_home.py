@@ -13,8 +13,8 @@ from .conftest import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 BOOTSTRAP_CSS = "/static/vendor/bootstrap/css/bootstrap.min.css"
 
 NAVBAR = {
-    "district": ["Home", "Contracts", "Schools", "Partners", "Values", "Imports"],
-    "state": ["Home", "Contracts", "Schools", "Partners", "Values"],
+    "district": ["Home", "Contracts", "Schools", "Partners", "Values", "Imports", "Field visits"],
+    "state": ["Home", "Contracts", "Schools", "Partners", "Values", "Field visits"],
     "partner": ["Home", "Contracts", "Schools", "Values", "Imports", "Field visits"],
     "field": ["Home", "Schools", "Field visits"],
     "admin": ["Home", "Contracts", "Schools", "Partners", "Values", "Imports", "Field visits", "Admin"],

@@ -240,3 +240,18 @@ def test_the_upload_page_is_404_for_field_staff_and_imports_are_scoped(client, c
     assert client.get(reverse("indicators:import_detail", args=[record.pk])).status_code == 404
     client.force_login(user_with_role(Role.DISTRICT_STAFF, ContractFactory().district))
     assert client.get(reverse("indicators:import_detail", args=[record.pk])).status_code == 404
+
+
+def test_field_presence_is_computed_from_visits_and_cannot_be_imported(contract, program):
+    a = school_ids(contract)[0]
+    record = run(program, f"{a},field_presence_rate,2024-10-07,2024-10-11,100")
+    assert record.status == "rejected"
+    assert record.errors == [
+        {
+            "line": 2,
+            "column": "indicator",
+            "message": "Field staff presence is computed by the portal (from field visits); "
+            "it cannot be imported.",
+        }
+    ]
+    assert not Measurement.objects.exists()

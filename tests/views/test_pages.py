@@ -189,8 +189,8 @@ def nav_labels(response):
 @pytest.mark.parametrize(
     "user_key, expected",
     [
-        ("district_a", ["Home", "Contracts", "Schools", "Partners", "Values", "Imports"]),
-        ("state_1", ["Home", "Contracts", "Schools", "Partners", "Values"]),
+        ("district_a", ["Home", "Contracts", "Schools", "Partners", "Values", "Imports", "Field visits"]),
+        ("state_1", ["Home", "Contracts", "Schools", "Partners", "Values", "Field visits"]),
         ("program_p", ["Home", "Contracts", "Schools", "Values", "Imports", "Field visits"]),
         ("field_p", ["Home", "Schools", "Field visits"]),
         ("admin", ["Home", "Contracts", "Schools", "Partners", "Values", "Imports", "Field visits", "Admin"]),
