@@ -30,6 +30,8 @@ def phase_timeline(contract, today, drafted_on=None):
     years = contract.term_years or 5
     last_day = min(contract.end_date, contract.ended_on) if contract.ended_on else contract.end_date
     pre_start = contract.mou_signed_on or drafted_on
+    if pre_start and pre_start >= contract.start_date:
+        pre_start = None  # drafted after the start (a contract recorded late): no pre-launch span
     steps = [
         {
             "key": "pre_launch",

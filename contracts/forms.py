@@ -44,6 +44,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def with_initial(kwargs, defaults):
+    """Form kwargs whose initial values start from `defaults` (FormView passes an empty dict)."""
+    kwargs["initial"] = {**defaults, **(kwargs.get("initial") or {})}
+
+
 def helper(submit_label, *layout, cancel_url=None):
     """A crispy helper: the layout, then the submit button (and a cancel link)."""
     form_helper = FormHelper()
@@ -60,9 +65,8 @@ class SchoolChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, school):
         held = " · under a contract in force" if getattr(school, "held", False) else ""
-        return (
-            f"{school.name} ({school.district.name}, {school.get_level_display()}, {school.grade_span}){held}"
-        )
+        level = f"{school.get_level_display()}, grades {school.grade_span}"
+        return f"{school.name} ({school.district.name} · {level}){held}"
 
 
 def schools_with_hold(queryset, exclude_contract=None):
@@ -190,6 +194,7 @@ class ProposalForm(forms.ModelForm):
         self.rfp = rfp
         self.instance.rfp = rfp
         self.fields["organization"].queryset = Organization.objects.visible_to(user)
+        self.fields["organization"].label_from_instance = lambda organization: organization.name
         self.fields["organization"].widget.attrs.update(
             {"hx-get": self_audit_url, "hx-target": "#self-audit-preview", "hx-trigger": "change"}
             if self_audit_url
@@ -207,8 +212,8 @@ class ProposalForm(forms.ModelForm):
         if self.instance.status == ProposalStatus.SELECTED:
             self.fields["status"].disabled = True
             self.fields["organization"].disabled = True
-        if not self.instance.pk:
-            self.fields["submitted_on"].initial = timezone.localdate()
+        if not self.instance.pk and not self.initial.get("submitted_on"):
+            self.initial["submitted_on"] = timezone.localdate()
         self.helper = helper(
             "Save proposal",
             Row(Column("organization", css_class="col-md-8"), Column("submitted_on", css_class="col-md-4")),
@@ -256,8 +261,8 @@ class SelectProposalForm(forms.Form):
     def __init__(self, *args, proposal, cancel_url=None, **kwargs):
         rfp = proposal.rfp
         start = next_school_year_start()
-        kwargs.setdefault(
-            "initial",
+        with_initial(
+            kwargs,
             {
                 "name": f"{proposal.organization} {rfp.title}"[:200],
                 "new_cluster_name": rfp.title[:200],
@@ -392,9 +397,7 @@ class ContractSchoolsForm(forms.Form):
     schools = SchoolChoiceField(queryset=School.objects.none(), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, contract, cancel_url=None, **kwargs):
-        kwargs.setdefault(
-            "initial", {"schools": list(contract.school_links.values_list("school_id", flat=True))}
-        )
+        with_initial(kwargs, {"schools": list(contract.school_links.values_list("school_id", flat=True))})
         super().__init__(*args, **kwargs)
         self.fields["schools"].queryset = schools_with_hold(
             School.objects.filter(district_id=contract.district_id), exclude_contract=contract
@@ -514,7 +517,7 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the status changes.")
 
     def __init__(self, *args, contract, cancel_url=None, **kwargs):
-        kwargs.setdefault("initial", {"effective_on": timezone.localdate()})
+        with_initial(kwargs, {"effective_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         labels = dict(LifecycleStatus.choices)
         allowed = sorted(ALLOWED_TRANSITIONS[contract.lifecycle_status])
@@ -548,10 +551,10 @@ class ReviewForm(forms.ModelForm):
             coerce=int, choices=[(y, f"Year {y}") for y in range(1, years + 1)], label="Contract year"
         )
         if not self.instance.pk:
-            self.initial.setdefault("review_date", timezone.localdate())
+            self.initial["review_date"] = self.initial.get("review_date") or timezone.localdate()
             _, year = contract.phase_on(timezone.localdate())
-            if year:
-                self.initial.setdefault("contract_year", year)
+            if year and not self.initial.get("contract_year"):
+                self.initial["contract_year"] = year
         self.helper = helper(
             "Save review",
             Row(
@@ -582,7 +585,7 @@ class DecisionForm(forms.Form):
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, contract, cancel_url=None, **kwargs):
-        kwargs.setdefault("initial", {"decided_on": timezone.localdate()})
+        with_initial(kwargs, {"decided_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         allowed = ALLOWED_TRANSITIONS[contract.lifecycle_status]
         self.fields["kind"].choices = [

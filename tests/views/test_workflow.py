@@ -1,6 +1,7 @@
 """The contract workflow in the browser's pages: who may open and post each form (404 outside the
 scope, 403 for readers), what each write does, and how bad input is answered."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -915,3 +916,21 @@ def test_rfp_pages_queries_do_not_grow_with_proposals(client, world):
         few = count_get(client, url)
         add(5)
         assert count_get(client, url) == few, url
+
+
+def test_forms_open_with_sensible_defaults(client, world):
+    client = login(client, world, "district_a")
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    schools_page = client.get(reverse("contracts:schools", args=[world.contract_a.pk])).text
+    checked = {int(pk) for pk in re.findall(r'name="schools" value="(\d+)"[^>]*checked', schools_page)}
+    assert checked == set(world.contract_a.schools.values_list("pk", flat=True))
+    for name in ("contracts:transition", "contracts:decision_create", "contracts:review_create"):
+        assert f'value="{today}"' in client.get(reverse(name, args=[world.contract_a.pk])).text, name
+    rfp = make_rfp(world)
+    assert f'value="{today}"' in client.get(reverse("contracts:proposal_create", args=[rfp.pk])).text
+    proposal = Proposal.objects.create(
+        rfp=rfp, organization=OrganizationFactory(name="Beacon"), submitted_on=date(2025, 2, 1)
+    )
+    select_page = client.get(reverse("contracts:proposal_select", args=[proposal.pk])).text
+    assert 'value="West cluster RFP"' in select_page  # the new cluster's name
+    assert 'value="Beacon West cluster RFP"' in select_page
