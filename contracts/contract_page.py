@@ -344,3 +344,13 @@ def change_history(contract, limit=HISTORY_LIMIT):
 def statuses_of(contract):
     """Every computed status row of the contract (all years)."""
     return list(IndicatorStatus.objects.filter(contract=contract).select_related("indicator", "school"))
+
+
+def evidence_rows(evidence):
+    """A decision's evidence for the page: each row with the label of its status."""
+    from indicators.models import Status
+
+    labels = dict(Status.choices)
+    return [
+        {**row, "status_label": labels.get(row.get("status"), row.get("status"))} for row in evidence or []
+    ]

@@ -133,9 +133,14 @@ class ContractDetailView(ScopedDetailView):
         )
         context["status_changes"] = status_changes
         context["reviews"] = ContractReview.objects.filter(contract=contract).select_related("reviewer")
-        context["decisions"] = ContractDecision.objects.filter(contract=contract).select_related(
-            "decided_by", "review", "status_change"
+        decisions = list(
+            ContractDecision.objects.filter(contract=contract).select_related(
+                "decided_by", "review", "status_change"
+            )
         )
+        for decision in decisions:
+            decision.evidence_rows = contract_page.evidence_rows(decision.evidence)
+        context["decisions"] = decisions
         context["size_warning"] = contract.cluster.size_warning
         context.update(indicator_statuses(contract))
         schools = list(contract.schools.all())

@@ -170,3 +170,11 @@ def test_a_district_user_runs_an_rfp_to_an_active_contract_and_a_renewal(live_se
     assert any(row["indicator"] == attendance.code for row in decision.evidence)
     page.get_by_test_id("decision-evidence").locator("summary").click()
     shot(page, "09-contract-after-decision")
+    page.get_by_test_id("decisions").screenshot(path=str(SCREENSHOTS / "09b-decision-evidence.png"))
+    page.get_by_test_id("change-history").screenshot(path=str(SCREENSHOTS / "09c-change-history.png"))
+
+    # The formset pages, as the district user sees them.
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_role("link", name="Responsibility split").click()
+    expect(page.get_by_test_id("formset")).to_be_visible()
+    shot(page, "10-responsibilities")
