@@ -308,7 +308,7 @@ def change_history(contract, limit=HISTORY_LIMIT):
         records = list(
             model.history.filter(**lookup)
             .select_related("history_user", *RELATED.get(model, []))
-            .order_by("-history_date", "-history_id")[: limit * 2]
+            .order_by("-history_date", "-history_id")[:limit]
         )
         # Compare each record with the one before it of the same row, when that one is at hand.
         previous = {}
