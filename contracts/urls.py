@@ -28,5 +28,10 @@ urlpatterns = [
     path("<int:pk>/targets/", workflow_views.TargetGridView.as_view(), name="targets"),
     path("<int:pk>/status/", workflow_views.ContractTransitionView.as_view(), name="transition"),
     path("<int:pk>/reviews/new/", workflow_views.ReviewCreateView.as_view(), name="review_create"),
+    path(
+        "<int:pk>/reviews/<int:review_pk>/edit/",
+        workflow_views.ReviewUpdateView.as_view(),
+        name="review_edit",
+    ),
     path("<int:pk>/decisions/new/", workflow_views.DecisionCreateView.as_view(), name="decision_create"),
 ]

@@ -43,6 +43,7 @@ from .models import (
     AutonomyDimension,
     ContractAutonomy,
     ContractResponsibility,
+    ContractReview,
     FunctionArea,
     PerformanceContract,
     PreLaunchChecklistItem,
@@ -459,6 +460,21 @@ class ReviewCreateView(ContractFormView):
 
     def save(self, form):
         form.instance.reviewer = self.request.user
+        form.save()
+
+
+class ReviewUpdateView(ReviewCreateView):
+    title = "Edit an annual review"
+    success_message = "Review saved."
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = get_object_or_404(
+            ContractReview, contract=self.contract, pk=self.kwargs["review_pk"]
+        )
+        return kwargs
+
+    def save(self, form):
         form.save()
 
 

@@ -934,3 +934,77 @@ def test_forms_open_with_sensible_defaults(client, world):
     select_page = client.get(reverse("contracts:proposal_select", args=[proposal.pk])).text
     assert 'value="West cluster RFP"' in select_page  # the new cluster's name
     assert 'value="Beacon West cluster RFP"' in select_page
+
+
+def test_a_review_is_edited_in_place(client, world):
+    contract = world.contract_a
+    review = ContractReview.objects.create(
+        contract=contract,
+        contract_year=1,
+        review_date=date(2025, 6, 20),
+        findings="Draft.",
+        recommendation="continue",
+    )
+    url = reverse("contracts:review_edit", args=[contract.pk, review.pk])
+    client = login(client, world, "district_a")
+    data = {
+        "contract_year": "1",
+        "review_date": "2025-06-21",
+        "findings": "Final findings.",
+        "recommendation": "renew",
+    }
+    assert client.post(url, data).status_code == 302
+    review.refresh_from_db()
+    assert (review.findings, review.recommendation) == ("Final findings.", "renew")
+    other = ContractReview.objects.create(
+        contract=world.contract_c,
+        contract_year=1,
+        review_date=date(2025, 6, 20),
+        findings="X",
+        recommendation="continue",
+    )
+    assert client.get(reverse("contracts:review_edit", args=[contract.pk, other.pk])).status_code == 404
+    assert login(client, world, "state_1").get(url).status_code == 403
+
+
+def test_a_forbidden_page_says_why(client, world):
+    response = login(client, world, "program_p").get(reverse("contracts:edit", args=[world.contract_a.pk]))
+    assert response.status_code == 403
+    assert (
+        'data-testid="forbidden"' in response.text
+        and "You may read this contract, not change it." in response.text
+    )
+
+
+def test_state_staff_run_an_rfp_to_a_contract_the_state_signs(client, world):
+    schools = free_schools(world.district_a)
+    client = login(client, world, "state_1")
+    response = client.post(
+        reverse("contracts:rfp_create"),
+        {
+            "district": world.district_a.pk,
+            "title": "State RFP",
+            "schools": [s.pk for s in schools],
+            "status": "open",
+        },
+    )
+    assert response.status_code == 302
+    rfp = Rfp.objects.get(title="State RFP")
+    assert rfp.authority == "state"
+    proposal = Proposal.objects.create(
+        rfp=rfp, organization=OrganizationFactory(), submitted_on=date(2025, 2, 1)
+    )
+    client.post(reverse("contracts:proposal_select", args=[proposal.pk]), selection_post(reference="STATE-1"))
+    contract = PerformanceContract.objects.get(reference="STATE-1")
+    assert contract.authority == "state"
+    assert client.get(reverse("contracts:targets", args=[contract.pk])).status_code == 200
+    assert (
+        login(client, world, "district_a").get(reverse("contracts:targets", args=[contract.pk])).status_code
+        == 403
+    )
+    other_state_district = world.district_c
+    response = login(client, world, "state_1").post(
+        reverse("contracts:rfp_create"),
+        {"district": other_state_district.pk, "title": "Outside", "status": "open"},
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.text
