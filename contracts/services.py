@@ -145,7 +145,9 @@ def save_proposal(proposal):
         self_audit_rating(audit.answers.values_list("answer", flat=True)) if audit else None
     )
     ratings = {c.field: getattr(proposal, c.field) for c in CRITERIA}
-    proposal.score = rubric_score(ratings, proposal.self_audit_rating)
+    if any(value is not None for value in ratings.values()) or proposal.score is None:
+        proposal.score = rubric_score(ratings, proposal.self_audit_rating)
+    # else: not rated on the rubric at all; a score recorded before (an imported one) stays.
     proposal.full_clean()
     proposal.save()
     return proposal

@@ -1008,3 +1008,23 @@ def test_state_staff_run_an_rfp_to_a_contract_the_state_signs(client, world):
         {"district": other_state_district.pk, "title": "Outside", "status": "open"},
     )
     assert response.status_code == 200 and "Select a valid choice" in response.text
+
+
+def test_editing_an_unrated_proposal_keeps_its_recorded_score(client, world):
+    rfp = make_rfp(world)
+    proposal = Proposal.objects.create(
+        rfp=rfp, organization=OrganizationFactory(), submitted_on=date(2025, 2, 1), score=Decimal("74.00")
+    )
+    client = login(client, world, "district_a")
+    data = {"organization": proposal.organization_id, "submitted_on": "2025-02-01", "status": "under_review"}
+    assert (
+        client.post(
+            reverse("contracts:proposal_edit", args=[proposal.pk]), {**data, "reviewer_notes": "Met them."}
+        ).status_code
+        == 302
+    )
+    proposal.refresh_from_db()
+    assert (proposal.score, proposal.reviewer_notes) == (Decimal("74.00"), "Met them.")
+    client.post(reverse("contracts:proposal_edit", args=[proposal.pk]), {**data, **rubric()})
+    proposal.refresh_from_db()
+    assert proposal.score == rubric_score(rubric(), None)  # rated now: the rubric decides
