@@ -315,7 +315,16 @@ def change_history(contract, limit=HISTORY_LIMIT):
         for record in reversed(records):
             before = previous.get(record.id)
             changes = []
-            if record.history_type == "~" and before is not None:
+            if record.history_type != "-" and before is None:
+                # Created, or the first change at hand: what it says now (a new contract's terms
+                # are on the page already).
+                new_contract = model is PerformanceContract and record.history_type == "+"
+                for field in () if new_contract else fields:
+                    value = getattr(record, field)
+                    if value not in (None, ""):
+                        label = model._meta.get_field(field).verbose_name
+                        changes.append(f"{label}: {_display(model, field, value)}")
+            elif record.history_type == "~":
                 for field in fields:
                     old, new = getattr(before, field), getattr(record, field)
                     if old != new:
