@@ -178,3 +178,13 @@ def test_a_district_user_runs_an_rfp_to_an_active_contract_and_a_renewal(live_se
     page.get_by_role("link", name="Responsibility split").click()
     expect(page.get_by_test_id("formset")).to_be_visible()
     shot(page, "10-responsibilities")
+
+    # On a phone the contract page stacks its sections and the wide tables scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/contracts/{contract.pk}/")
+    expect(page.get_by_test_id("phase-timeline")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the page is {width}px wide on a phone"
+    shot(page, "11-contract-page-phone")
+    page.screenshot(path=str(SCREENSHOTS / "11b-contract-top-phone.png"))
+    page.locator("#timeline-heading").locator("..").screenshot(path=str(SCREENSHOTS / "11c-timeline-phone.png"))
