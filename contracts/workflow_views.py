@@ -242,7 +242,7 @@ class ProposalFormMixin(RfpWriteMixin):
             add_service_errors(form, exc)
             return self.form_invalid(form)
         score = f"scored {proposal.score}" if proposal.score is not None else "not fully rated yet"
-        messages.success(self.request, f"Proposal of {proposal.organization} saved, {score}.")
+        messages.success(self.request, f"Proposal of {proposal.organization.name} saved, {score}.")
         return redirect("contracts:rfp_detail", pk=self.rfp.pk)
 
 
@@ -268,7 +268,7 @@ class ProposalUpdateView(ProposalFormMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=f"Proposal of {self.proposal.organization}", **kwargs)
+        return super().get_context_data(title=f"Proposal of {self.proposal.organization.name}", **kwargs)
 
 
 class SelfAuditPreviewView(LoginRequiredMixin, View):
@@ -304,7 +304,7 @@ class ProposalSelectView(RfpWriteMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"Select {self.proposal.organization}",
+            title=f"Select {self.proposal.organization.name}",
             rfp=self.rfp,
             proposal=self.proposal,
             schools=list(self.rfp.schools.order_by("name")),
@@ -329,7 +329,7 @@ class ProposalSelectView(RfpWriteMixin, FormView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"{self.proposal.organization} selected. The draft contract starts from the responsibility "
+            f"{self.proposal.organization.name} selected. The draft contract starts from the responsibility "
             "template and the autonomy catalog: settle them, set the terms and the targets.",
         )
         return redirect("contracts:detail", pk=contract.pk)

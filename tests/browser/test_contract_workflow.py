@@ -187,4 +187,6 @@ def test_a_district_user_runs_an_rfp_to_an_active_contract_and_a_renewal(live_se
     assert width <= 400, f"the page is {width}px wide on a phone"
     shot(page, "11-contract-page-phone")
     page.screenshot(path=str(SCREENSHOTS / "11b-contract-top-phone.png"))
-    page.locator("#timeline-heading").locator("..").screenshot(path=str(SCREENSHOTS / "11c-timeline-phone.png"))
+    page.locator("#timeline-heading").locator("..").screenshot(
+        path=str(SCREENSHOTS / "11c-timeline-phone.png")
+    )
