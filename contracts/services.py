@@ -330,6 +330,7 @@ def evidence_snapshot(contract):
             "status": row.status,
             "projection": row.projection,
             "as_of": row.as_of.isoformat(),
+            "computed_at": row.computed_at.isoformat(),
         }
         for row in rows
     ]

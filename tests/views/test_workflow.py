@@ -2,7 +2,7 @@
 scope, 403 for readers), what each write does, and how bad input is answered."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -1028,3 +1028,25 @@ def test_editing_an_unrated_proposal_keeps_its_recorded_score(client, world):
     client.post(reverse("contracts:proposal_edit", args=[proposal.pk]), {**data, **rubric()})
     proposal.refresh_from_db()
     assert proposal.score == rubric_score(rubric(), None)  # rated now: the rubric decides
+
+
+def test_the_checklist_records_due_and_done_dates_but_not_future_ones(client, world):
+    contract = world.draft_a
+    rows = list(contract.checklist.order_by("id"))
+    data = formset_post(rows, lambda r: {"due_on": "", "done_on": "", "notes": ""})
+    data["form-0-due_on"], data["form-0-done_on"], data["form-0-notes"] = (
+        "2025-03-01",
+        "2025-02-20",
+        "Signed.",
+    )
+    client = login(client, world, "district_a")
+    url = reverse("contracts:checklist", args=[contract.pk])
+    assert client.post(url, data).status_code == 302
+    first = contract.checklist.order_by("id").first()
+    assert (first.due_on, first.done_on, first.notes) == (date(2025, 3, 1), date(2025, 2, 20), "Signed.")
+    data["form-1-done_on"] = f"{timezone.localdate() + timedelta(days=30):%Y-%m-%d}"
+    response = client.post(url, data)
+    assert response.status_code == 200 and "A task cannot be done in the future." in response.text
+    assert contract.checklist.order_by("id")[1].done_on is None
+    page = client.get(reverse("contracts:detail", args=[contract.pk])).text
+    assert "1 of 8 done" in page
