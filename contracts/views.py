@@ -25,6 +25,12 @@ from .models import (
 )
 
 
+def can_edit_contract(user, contract):
+    """Whether `user` may change this contract (its terms, targets, lifecycle): the one rule is
+    the queryset's `editable_by`."""
+    return PerformanceContract.objects.editable_by(user).filter(pk=contract.pk).exists()
+
+
 def phase_label(phase, contract_year):
     """How a phase reads on a page: "Pre-launch", "Year 1", "Year 3+ (year 4)", "Ended"."""
     label = Phase(phase).label
@@ -151,9 +157,7 @@ class ContractDetailView(ScopedDetailView):
         context["charts"] = contract_page.chart_data(contract, targets, statuses, schools, today)
         context["history"] = contract_page.change_history(contract)
         context["checklist_done"] = sum(1 for item in context["checklist"] if item.done_on)
-        context["can_edit"] = (
-            PerformanceContract.objects.editable_by(self.request.user).filter(pk=contract.pk).exists()
-        )
+        context["can_edit"] = can_edit_contract(self.request.user, contract)
         context["next_statuses"] = sorted(ALLOWED_TRANSITIONS[contract.lifecycle_status])
         return context
 

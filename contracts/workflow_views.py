@@ -53,6 +53,7 @@ from .models import (
     Target,
 )
 from .rubric import CRITERIA, SELF_AUDIT_WEIGHT
+from .views import can_edit_contract
 
 
 def is_htmx(request):
@@ -71,10 +72,6 @@ def add_service_errors(form, exc):
 def can_create_rfp(user):
     viewer = viewer_for(user)
     return viewer.is_admin or viewer.is_district or viewer.is_state
-
-
-def can_edit_contract(user, contract):
-    return PerformanceContract.objects.editable_by(user).filter(pk=contract.pk).exists()
 
 
 def can_edit_rfp(user, rfp):
