@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -81,9 +82,37 @@ class Proposal(models.Model):
     )
     submitted_on = models.DateField()
     summary = models.TextField(blank=True)
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="0-100")
+    score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="0-100, from the scoring rubric."
+    )
     reviewer_notes = models.TextField(blank=True)
     status = models.CharField(max_length=14, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED)
+    # The scoring rubric (contracts/rubric.py): the reviewers' ratings, 0-4 each, and the rating of
+    # the organization's self-audit, computed from its answers when the proposal is scored.
+    track_record_rating = models.PositiveSmallIntegerField(
+        "track record", null=True, blank=True, validators=[MaxValueValidator(4)]
+    )
+    school_model_rating = models.PositiveSmallIntegerField(
+        "school model", null=True, blank=True, validators=[MaxValueValidator(4)]
+    )
+    capacity_rating = models.PositiveSmallIntegerField(
+        "capacity", null=True, blank=True, validators=[MaxValueValidator(4)]
+    )
+    community_rating = models.PositiveSmallIntegerField(
+        "community and district", null=True, blank=True, validators=[MaxValueValidator(4)]
+    )
+    budget_rating = models.PositiveSmallIntegerField(
+        "budget", null=True, blank=True, validators=[MaxValueValidator(4)]
+    )
+    self_audit = models.ForeignKey(
+        "partners.SelfAudit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text="The self-audit the proposal was scored with.",
+    )
+    self_audit_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -96,6 +125,14 @@ class Proposal(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100), name="proposal_score_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(track_record_rating__lte=4)
+                & Q(school_model_rating__lte=4)
+                & Q(capacity_rating__lte=4)
+                & Q(community_rating__lte=4)
+                & Q(budget_rating__lte=4),
+                name="proposal_ratings_0_4",
             ),
         ]
 

@@ -26,12 +26,16 @@ class ContractQuerySet(models.QuerySet):
         return self.none()
 
     def editable_by(self, user):
-        """Contracts whose terms and targets a user may change: their district's, for district staff."""
+        """Contracts whose terms, targets and lifecycle a user may change: for district staff their
+        district's contracts with the district as authority, for state staff the contracts of their
+        state's districts with the state as authority. Partner staff never edit contracts."""
         viewer = viewer_for(user)
         if viewer.is_admin:
             return self.all()
         if viewer.is_district:
-            return self.filter(district_id=viewer.district_id)
+            return self.filter(district_id=viewer.district_id, authority="district")
+        if viewer.is_state:
+            return self.filter(district__state_id=viewer.state_id, authority="state")
         return self.none()
 
     def with_related(self):
@@ -58,6 +62,18 @@ class RfpQuerySet(models.QuerySet):
         if viewer.is_program:
             # RFPs are public solicitations once issued.
             return self.exclude(status="draft")
+        return self.none()
+
+    def editable_by(self, user):
+        """RFPs a user may run (edit, record and select proposals): as for contracts, the
+        authority's staff."""
+        viewer = viewer_for(user)
+        if viewer.is_admin:
+            return self.all()
+        if viewer.is_district:
+            return self.filter(district_id=viewer.district_id, authority="district")
+        if viewer.is_state:
+            return self.filter(district__state_id=viewer.state_id, authority="state")
         return self.none()
 
 

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from turnaround.views import ScopedDetailView, ScopedListView
 
+from . import contract_page
 from .models import (
+    ALLOWED_TRANSITIONS,
     AutonomyDimension,
     ContractAutonomy,
     ContractDecision,
@@ -21,6 +23,12 @@ from .models import (
     Subcontract,
     Target,
 )
+
+
+def can_edit_contract(user, contract):
+    """Whether `user` may change this contract (its terms, targets, lifecycle): the one rule is
+    the queryset's `editable_by`."""
+    return PerformanceContract.objects.editable_by(user).filter(pk=contract.pk).exists()
 
 
 def phase_label(phase, contract_year):
@@ -120,20 +128,37 @@ class ContractDetailView(ScopedDetailView):
         context["today"] = today
         context["autonomy_groups"] = self.autonomy_groups(contract)
         context.update(self.responsibility_matrix(contract))
-        context["targets"] = Target.objects.filter(contract=contract).select_related("indicator", "school")
-        context["checklist"] = contract.checklist.all()
+        targets = list(Target.objects.filter(contract=contract).select_related("indicator", "school"))
+        context["targets"] = targets
+        context["checklist"] = list(contract.checklist.all())
         context["subcontracts"] = Subcontract.objects.filter(contract=contract).select_related(
             "supporting_partner"
         )
-        context["status_changes"] = ContractStatusChange.objects.filter(contract=contract).select_related(
-            "changed_by"
+        status_changes = list(
+            ContractStatusChange.objects.filter(contract=contract).select_related("changed_by")
         )
+        context["status_changes"] = status_changes
         context["reviews"] = ContractReview.objects.filter(contract=contract).select_related("reviewer")
-        context["decisions"] = ContractDecision.objects.filter(contract=contract).select_related(
-            "decided_by", "review", "status_change"
+        decisions = list(
+            ContractDecision.objects.filter(contract=contract).select_related(
+                "decided_by", "review", "status_change"
+            )
         )
+        for decision in decisions:
+            decision.evidence_rows = contract_page.evidence_rows(decision.evidence)
+        context["decisions"] = decisions
         context["size_warning"] = contract.cluster.size_warning
         context.update(indicator_statuses(contract))
+        schools = list(contract.schools.all())
+        statuses = contract_page.statuses_of(contract)
+        drafted_on = status_changes[0].effective_on if status_changes else None
+        context["timeline"] = contract_page.phase_timeline(contract, today, drafted_on)
+        context.update(contract_page.performance_grid(contract, targets, statuses))
+        context["charts"] = contract_page.chart_data(contract, targets, statuses, schools, today)
+        context["history"] = contract_page.change_history(contract)
+        context["checklist_done"] = sum(1 for item in context["checklist"] if item.done_on)
+        context["can_edit"] = can_edit_contract(self.request.user, contract)
+        context["next_statuses"] = sorted(ALLOWED_TRANSITIONS[contract.lifecycle_status])
         return context
 
     @staticmethod

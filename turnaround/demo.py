@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -930,6 +931,7 @@ class DemoBuilder:
             # Visits and calendar days refresh presence once, as of the demo's day.
             with presence.batched(today=self.today):
                 self.field_visits()
+            self.rfp_candidates()
             ids = [c.pk for c in self.contracts.values()]
             engine.recompute_contracts(ids, as_of=self.today)
         return list(self.contracts.values())
@@ -1470,6 +1472,57 @@ class DemoBuilder:
                 }
             )
         return rows
+
+    # schools for a new RFP ----------------------------------------------------------------------
+    def rfp_candidates(self):
+        """Chicago schools under no contract, with their data of the last two school years, so
+        that a district user can run an RFP to a contract whose baselines fill from the data."""
+        district = self.districts["Chicago Public Schools"]
+        specs = [
+            SchoolSpec("IL-DEMO-0301", "Garfield Park Academy High School", "high", (9, 12), 720),
+            SchoolSpec("IL-DEMO-0302", "Tilton Elementary School", "elementary", (0, 5), 380, "IL-DEMO-0301"),
+            SchoolSpec("IL-DEMO-0303", "Morse Middle School", "middle", (6, 8), 410, "IL-DEMO-0301"),
+        ]
+        schools = self.schools_of(SimpleNamespace(schools=specs), district)
+        for school, spec in zip(schools, specs, strict=True):
+            if school.enrolment != spec.enrolment:
+                school.enrolment = spec.enrolment
+                school.save(update_fields=["enrolment"])
+        # Two school years back to last month: monthly attendance and incidents, the yearly
+        # chronic absence rate and the spring tests of the years that have ended.
+        first_year = self.sy.year - 2
+        month, first_day, last_day = TEST_WINDOWS["IL"]
+        for index, school in enumerate(schools):
+            for year in (first_year, first_year + 1, first_year + 2):
+                drift = year - first_year
+                for position, school_month in enumerate(SCHOOL_MONTHS):
+                    first, last = month_bounds(year if school_month >= 7 else year + 1, school_month)
+                    if last >= self.today:
+                        continue
+                    attendance = 86.5 + index + 0.4 * drift + MONTH_PATTERN["attendance_rate"][position]
+                    self._candidate_value(school, "attendance_rate", first, last, attendance)
+                    self._candidate_value(school, "discipline_incidents", first, last, 14 + 6 * index - drift)
+                if date(year + 1, 6, 30) < self.today:
+                    chronic = 38.0 - 3 * index - 2 * drift
+                    self._candidate_value(
+                        school, "chronic_absence_rate", date(year, 7, 1), date(year + 1, 6, 30), chronic
+                    )
+                    window = (date(year + 1, month, first_day), date(year + 1, month, last_day))
+                    self._candidate_value(school, "ela_proficiency", *window, 18.0 + 2 * index + drift)
+                    self._candidate_value(school, "math_proficiency", *window, 15.0 + 2 * index + drift)
+
+    def _candidate_value(self, school, code, first, last, value):
+        upsert(
+            Measurement,
+            {
+                "school": school,
+                "indicator": self.indicators[code],
+                "period_start": first,
+                "period_end": last,
+                "student_group": "all",
+            },
+            {"value": round(value, 1), "source": "import", "verification": "verified"},
+        )
 
     # reviews, decisions, RFP -------------------------------------------------------------------
     def reviews(self, plan, contract, start, actor):
