@@ -9,6 +9,7 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("", include("partners.urls")),
     path("measurements/", include("indicators.urls")),
+    path("api/", include("turnaround.api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
