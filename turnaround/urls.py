@@ -19,3 +19,5 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
+
+handler404 = "turnaround.views.page_not_found"

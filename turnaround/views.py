@@ -7,8 +7,9 @@ from datetime import timedelta
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.views import defaults
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .forms import ApiTokenForm
@@ -104,3 +105,10 @@ class ApiTokenRevokeView(ProfileView):
         if not revoke_token(request.user, kwargs["token_key"]):
             raise Http404("No such token.")
         return self.render_section(revoked=kwargs["token_key"])
+
+
+def page_not_found(request, exception):
+    """404: JSON under /api/ (clients read it), the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -66,6 +66,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
     (`may_write`, `may_write_object`) and nothing about scoping."""
 
     permission_classes = [RoleWritePermission]
+    # Any id in the path reaches the view, which answers a JSON 404 for one that is not an object
+    # the user may see (DRF's default pattern would leave "1.5" to Django's HTML 404).
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return scoped_queryset(self.queryset.all(), self.request.user)
