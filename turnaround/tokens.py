@@ -4,6 +4,7 @@ POST /api/v1/auth/token/ both go through these functions."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,7 +34,7 @@ def issue_token(user, name, lifetime=None):
     if not timedelta(0) < lifetime <= timedelta(days=max(days for days, _ in LIFETIME_CHOICES)):
         raise ValidationError({"lifetime": "A token lives at most a year."})
     # Lock the user's row: two requests at once cannot both slip under the limit.
-    type(user).objects.select_for_update().filter(pk=user.pk).exists()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
     ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
     if active_tokens(user).count() >= MAX_ACTIVE_TOKENS:
         raise ValidationError(
