@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,6 +22,7 @@ from contracts.views import indicator_statuses
 from indicators.models import Indicator, IndicatorKind, PerformanceStatus, Status
 from partners.models import Organization
 from schools.models import Cluster, District, School
+from turnaround.views import scoped_queryset
 
 from .base import IdFilter, ModelCleanMixin, ScopedPrimaryKeyRelatedField
 from .schools import ReadCreateUpdateViewSet
@@ -176,15 +178,19 @@ class ContractViewSet(ReadCreateUpdateViewSet):
     staff draft their district's contracts and edit their terms; the lifecycle status moves only
     through the portal's lifecycle transitions."""
 
-    queryset = PerformanceContract.objects.select_related(
-        "district", "lead_partner", "performance"
-    ).prefetch_related("schools")
+    queryset = (
+        PerformanceContract.objects.select_related("district", "lead_partner", "performance")
+        .defer("lead_partner__description")
+        .prefetch_related(Prefetch("schools", queryset=School.objects.only("id", "state_id", "name")))
+    )
     serializer_class = ContractSerializer
     filterset_class = ContractFilter
     ordering_fields = ["name", "reference", "start_date", "end_date", "id"]
     ordering = ["district__name", "name"]
 
     def get_queryset(self):
+        if self.action == "status":
+            return scoped_queryset(PerformanceContract.objects.all(), self.request.user)
         queryset = super().get_queryset()
         # Filtering by school joins the contract's school links; one row per contract.
         return queryset.distinct() if "school" in self.request.query_params else queryset
@@ -215,7 +221,7 @@ class ContractViewSet(ReadCreateUpdateViewSet):
         """The contract's status as of its latest recompute: phase, contract year, lifecycle and
         performance status, and every indicator's baseline, target, value, progress, status and
         projection for one contract year."""
-        contract = self.get_object()
+        contract = self.get_object()  # the status needs none of the list's prefetched rows
         year = request.query_params.get("year")
         if year is not None:
             if not year.isdigit() or not 1 <= int(year) <= MAX_TERM_YEARS:
