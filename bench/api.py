@@ -8,7 +8,8 @@ makes a district staff user with a token (the district holds 250 of the 1,250 co
 schools), starts gunicorn on a free loopback port and sends GET requests from CLIENTS threads for
 DURATION seconds to each of: the contract list (first page of 50, with their schools and
 performance status) and one contract's status endpoint (cycling over the district's contracts).
-Prints requests per second and latency percentiles, and ends with one line:
+Prints each endpoint's cost in-process (median time, queries), then requests per second and
+latency percentiles through gunicorn, and ends with one line:
 bench api: contracts_rps=R contracts_p50_ms=.. contracts_p95_ms=.. contracts_p99_ms=.. status_rps=.. ...
 """
 
@@ -141,6 +142,29 @@ def load(port, paths, token):
     return latencies, errors, time.perf_counter() - started
 
 
+def in_process(paths, token, runs=20):
+    """(median ms, SELECT queries) of one request handled in this process by Django's test
+    client: the server's own cost, without HTTP, gunicorn or competing clients."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    client.get(paths[0])
+    times = []
+    for n in range(runs):
+        started = time.perf_counter()
+        response = client.get(paths[n % len(paths)])
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+    with CaptureQueriesContext(connection) as captured:
+        client.get(paths[0])
+    selects = sum(1 for q in captured.captured_queries if q["sql"].startswith("SELECT"))
+    return statistics.median(times) * 1000, selects
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -171,6 +195,11 @@ def main():
             "contracts": ["/api/v1/contracts/"],
             "status": [f"/api/v1/contracts/{pk}/status/" for pk in contract_ids],
         }
+        for name, paths in endpoints.items():
+            ms, selects = in_process(paths, token)
+            print(
+                f"{name:9} in process (Django test client): {ms:.1f} ms a request (median), {selects} queries"
+            )
         for name, paths in endpoints.items():
             latencies, errors, elapsed = load(port, paths, token)
             if errors or not latencies:
