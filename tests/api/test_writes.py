@@ -8,7 +8,7 @@ import pytest
 from contracts.models import PerformanceContract, Target
 from indicators import tasks
 from indicators.models import Measurement, Source
-from tests.factories import MeasurementFactory, TargetFactory
+from tests.factories import MeasurementFactory, indicator
 
 
 def measurement(school, value=91.5, **extra):
@@ -291,4 +291,41 @@ def test_measurement_reads_keep_their_provenance(world, api):
     MeasurementFactory(school=world.school_a, period_start=date(2024, 10, 1), period_end=date(2024, 10, 31))
     rows = api("state_1").get("/api/v1/measurements/", {"school": world.school_a.pk}).json()["results"]
     assert {r["source"] for r in rows} == {"form"} and {r["verification"] for r in rows} == {"reported"}
-    assert TargetFactory  # shared factories
+
+
+def test_district_staff_edit_their_district_and_its_clusters(world, api):
+    own = api("district_a").patch(f"/api/v1/districts/{world.district_a.pk}/", {"nces_id": "1709930"})
+    assert own.status_code == 200 and own.json()["nces_id"] == "1709930"
+    moved = api("district_a").patch(f"/api/v1/districts/{world.district_a.pk}/", {"state": "OH"})
+    assert moved.status_code == 400 and "state" in moved.json()
+    cluster = world.contract_a.cluster
+    keep = list(cluster.schools.order_by("pk").values_list("pk", flat=True))[:2]
+    response = api("district_a").patch(f"/api/v1/clusters/{cluster.pk}/", {"schools": keep})
+    assert response.status_code == 200, response.content
+    assert sorted(response.json()["schools"]) == keep
+    assert sorted(cluster.schools.values_list("pk", flat=True)) == keep
+    assert "2 schools" in response.json()["size_warning"]
+
+
+def test_administrators_keep_the_indicator_catalog(world, api):
+    body = {
+        "code": "teacher_vacancies",
+        "name": "Teacher vacancies",
+        "kind": "leading",
+        "unit": "count",
+        "direction": "lower",
+        "aggregation": "last",
+        "min_value": 0,
+        "max_value": 500,
+    }
+    created = api("admin").post("/api/v1/indicators/", body)
+    assert created.status_code == 201, created.content
+    inverted = api("admin").post(
+        "/api/v1/indicators/", {**body, "code": "x", "min_value": 10, "max_value": 1}
+    )
+    assert inverted.status_code == 400 and "max_value" in inverted.json()
+    assert api("admin").delete(f"/api/v1/indicators/{created.json()['id']}/").status_code == 204
+    # An indicator with measurements stays: deleting it is refused, not a server error.
+    in_use = indicator("attendance_rate")
+    refused = api("admin").delete(f"/api/v1/indicators/{in_use.pk}/")
+    assert refused.status_code == 409 and "depend" in refused.json()["detail"]
