@@ -52,10 +52,12 @@ test: install-test
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The recompute benchmark needs PostgreSQL; it builds its data set in a database of its own.
+# The benchmarks need PostgreSQL; they build their data set in a database of their own. The API
+# benchmark runs gunicorn on loopback against the data set the recompute benchmark built.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/turnaround_bench
 bench: install-test
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.recompute
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.api
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -38,6 +38,25 @@ class ContractQuerySet(models.QuerySet):
             return self.filter(district__state_id=viewer.state_id, authority="state")
         return self.none()
 
+    def in_phase(self, phase, as_of):
+        """Contracts in a phase (pre_launch, year_1, year_2, year_3_plus, ended) on a date, in SQL,
+        by the same rule as contracts.phases.contract_phase."""
+        from django.db.models import Q
+
+        started = Q(start_date__lte=as_of)
+        ended = started & (Q(end_date__lt=as_of) | Q(ended_on__lt=as_of))
+        running = started & ~ended
+        # A contract is in its year k+1 or later when its k-th anniversary is on or before as_of.
+        one, two = latest_start_with_anniversary_by(as_of, 1), latest_start_with_anniversary_by(as_of, 2)
+        condition = {
+            "pre_launch": ~started,
+            "year_1": running & Q(start_date__gt=one),
+            "year_2": running & Q(start_date__lte=one, start_date__gt=two),
+            "year_3_plus": running & Q(start_date__lte=two),
+            "ended": ended,
+        }[phase]
+        return self.filter(condition)
+
     def with_related(self):
         return self.select_related("district__state", "lead_partner", "cluster").prefetch_related("schools")
 
@@ -89,3 +108,17 @@ class ProposalQuerySet(models.QuerySet):
         if viewer.is_program:
             return self.filter(organization_id=viewer.organization_id)
         return self.none()
+
+
+def latest_start_with_anniversary_by(as_of, years):
+    """The last start date whose `years`-th anniversary falls on or before `as_of` (an anniversary
+    of 29 February falls on 28 February in other years, as in contracts.phases)."""
+    import calendar
+
+    year = as_of.year - years
+    end_of_february = as_of.month == 2 and as_of.day in (28, 29)
+    if end_of_february and calendar.isleap(year) and (as_of.day == 29 or not calendar.isleap(as_of.year)):
+        return as_of.replace(year=year, day=29)
+    if as_of.month == 2 and as_of.day == 29:
+        return as_of.replace(year=year, day=28)
+    return as_of.replace(year=year)

@@ -76,14 +76,16 @@ class ContractListView(ContractTableMixin, ScopedListView):
     paginate_by = 50
 
 
-def indicator_statuses(contract):
-    """The contract's performance and the statuses of its latest computed year: accountable first,
-    cluster-wide before schools."""
+def indicator_statuses(contract, year=None):
+    """The contract's performance and the statuses of one contract year (default: its latest
+    computed year): accountable first, cluster-wide before schools. The page and the API's status
+    endpoint both read them here."""
     from indicators.models import ContractPerformance, IndicatorStatus
 
     performance = ContractPerformance.objects.filter(contract=contract).first()
     statuses = IndicatorStatus.objects.filter(contract=contract).select_related("indicator", "school")
-    year = performance.contract_year if performance and performance.contract_year else None
+    if year is None:
+        year = performance.contract_year if performance and performance.contract_year else None
     if year is None:
         year = statuses.order_by("-contract_year").values_list("contract_year", flat=True).first()
     rows = sorted(

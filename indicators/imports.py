@@ -1,5 +1,8 @@
 """Measurement import from CSV and XLSX: every row checked first, then all rows or none.
 
+The checks (`validate`) and the upsert (`write_measurements`) are shared with the REST API's
+measurements endpoint, which sends the same columns as JSON objects.
+
 Columns: school_id (the school's state/NCES id), indicator (its code), period_start, period_end
 (ISO 8601 dates), value; optionally student_group (default "all"). A header row names them, in
 any order. Any bad row rejects the whole file, and the import record lists every bad row with its
@@ -95,12 +98,23 @@ def import_measurements(file_obj, file_name, user, channel):
     with transaction.atomic():
         record.status = ImportStatus.APPLIED
         record.save()
-        created, updated, unchanged = apply(rows, user, record)
+        created, updated, unchanged = write_measurements(
+            rows, user, source=Source.IMPORT, import_batch=record
+        )
         record.rows_created, record.rows_updated, record.rows_unchanged = created, updated, unchanged
         record.save(update_fields=["rows_created", "rows_updated", "rows_unchanged"])
-        if created or updated:
-            schedule_recompute(contracts_of_schools({r.school.pk for r in rows}))
     return record
+
+
+@transaction.atomic
+def write_measurements(rows, user, *, source, import_batch=None):
+    """Upsert checked rows (from `validate`) in one transaction and schedule one recompute of the
+    contracts they touch, each contract once. The file import and the REST API both write here.
+    Returns (created, updated, unchanged)."""
+    created, updated, unchanged = apply(rows, user, import_batch, source=source)
+    if created or updated:
+        schedule_recompute(contracts_of_schools({r.school.pk for r in rows}))
+    return created, updated, unchanged
 
 
 # reading ----------------------------------------------------------------------------------------
@@ -188,7 +202,7 @@ def validate(raw_rows, user):
         elif school is None:
             problem("school_id", f"No school has the id {state_id}.")
         elif school.pk not in visible:
-            problem("school_id", f"{school.name} ({state_id}) is not one of your schools.")
+            problem("school_id", f"The school {state_id} is not one of your schools.")
         code = str(cells.get("indicator") or "").strip()
         indicator = indicators.get(code)
         if indicator is None:
@@ -285,7 +299,7 @@ def _value(raw, indicator, problem):
 
 
 # writing ----------------------------------------------------------------------------------------
-def apply(rows, user, record):
+def apply(rows, user, record, source=Source.IMPORT):
     """Upsert the rows; unchanged values are not written at all. Returns (created, updated, unchanged).
 
     A changed value goes back to "reported" (the district verifies the new figure); an unchanged
@@ -319,7 +333,7 @@ def apply(rows, user, record):
                 period_end=row.period_end,
                 student_group=row.student_group,
                 value=row.value,
-                source=Source.IMPORT,
+                source=source,
                 supplied_by=user,
                 import_batch=record,
                 verification=Verification.REPORTED,

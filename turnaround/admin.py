@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import UserProfile
+from .models import ApiToken, UserProfile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +54,21 @@ class UserProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["district", "state", "organization"]
     raw_id_fields = ["user"]
     list_select_related = ["user", "district", "state", "organization"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Users create their tokens on their profile page (only they ever see one); here an
+    administrator sees which exist and revokes (deletes) them."""
+
+    list_display = ["name", "user", "token_key", "created", "expiry"]
+    search_fields = ["name", "token_key", "user__username"]
+    list_select_related = ["user"]
+    fields = ["name", "user", "token_key", "created", "expiry"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

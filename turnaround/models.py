@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -64,3 +65,18 @@ class UserProfile(models.Model):
     @property
     def body(self):
         return self.district or self.state or self.organization
+
+
+class ApiToken(AbstractAuthToken):
+    """A user's API token for one client system (a district data system, a state dashboard, a
+    partner's tool). Only a digest is stored: the token itself is shown once, when it is created.
+    Users create and revoke their own on the profile page."""
+
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. the client system.")
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.token_key}…)"

@@ -3,6 +3,7 @@
 With nothing set the portal runs on a SQLite file in the project and runs Celery tasks in-process.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,10 +33,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "crispy_forms",
     "crispy_bootstrap5",
-    "django_filters",
     "simple_history",
     "turnaround",
     "schools",
@@ -124,14 +127,73 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The REST API (turnaround/api/, README "REST API"). Tokens first, so that a request without
+# credentials answers 401 with a WWW-Authenticate header; the browser's session works too.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "turnaround.api.pagination.Pagination",
+    # JSON in and out; the interactive docs are at /api/docs/.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per user, across all their tokens and their session; per address for token requests.
+        "user": env("API_USER_RATE", default="3600/hour"),
+        "token": env("API_TOKEN_RATE", default="30/hour"),
+    },
+    "EXCEPTION_HANDLER": "turnaround.api.base.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens: several per user (one per client system), stored as digests, each with an expiry;
+# created and revoked on the profile page or through POST /api/v1/auth/token/.
+KNOX_TOKEN_MODEL = "turnaround.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped; that table
+# would stay empty, and hold a foreign key to users that test flushes trip over. Ours replaces it.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=30)),
+    "TOKEN_LIMIT_PER_USER": 20,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lead Partner turnaround portal API",
+    "DESCRIPTION": (
+        "Contracts, their indicator statuses, schools, partners, targets, measurements and field "
+        "visits, each scoped to what the user may see: anything outside it answers 404. "
+        "Authenticate with `Authorization: Token <token>` (get one at POST /api/v1/auth/token/ or "
+        "on your profile page) or with the browser's session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "partners.models.OrganizationKind",
+        "IndicatorKindEnum": "indicators.models.IndicatorKind",
+        "GradeEnum": "schools.models.GRADES",
+        "LifecycleStatusEnum": "contracts.models.LifecycleStatus",
+        "PhaseEnum": "contracts.models.Phase",
+        "PerformanceStatusEnum": "indicators.models.PerformanceStatus",
+        "IndicatorStatusEnum": "indicators.models.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "turnaround.api.schema.add_error_responses",
+    ],
+    # The interactive docs' assets come from the drf-spectacular-sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. No broker URL means no services: tasks run in-process (eagerly) in the web process.

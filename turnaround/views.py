@@ -1,10 +1,19 @@
 """Base pieces every page uses: login required, and every object read through its model's
-`visible_to(user)` scope, so that anything outside a user's scope answers 404 (not 403)."""
+`visible_to(user)` scope, so that anything outside a user's scope answers 404 (not 403).
+And the user's own profile page, with their API tokens."""
+
+from datetime import timedelta
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.views import defaults
+from django.views.generic import DetailView, ListView, TemplateView
+
+from .forms import ApiTokenForm
+from .tokens import MAX_ACTIVE_TOKENS, active_tokens, issue_token, revoke_token
 
 
 def scoped_queryset(model_or_queryset, user):
@@ -45,3 +54,61 @@ class ScopedDetailView(ScopedQuerysetMixin, DetailView):
 
     def get_object(self, queryset=None):
         return scoped_object_or_404(self.base_queryset(), self.request.user, pk=self.kwargs["pk"])
+
+
+class ProfileView(LoginRequiredMixin, TemplateView):
+    """The user's profile: their role, and their API tokens (create, revoke). With htmx the token
+    section is swapped in place; without it the whole page comes back."""
+
+    template_name = "account/profile.html"
+    fragment_template_name = "account/api_tokens.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ApiTokenForm())
+        context["tokens"] = active_tokens(self.request.user)
+        context["max_tokens"] = MAX_ACTIVE_TOKENS
+        return context
+
+    def render_section(self, **context):
+        template = (
+            self.fragment_template_name if self.request.headers.get("HX-Request") else self.template_name
+        )
+        return self.response_class(
+            request=self.request, template=[template], context=self.get_context_data(**context)
+        )
+
+
+class ApiTokenCreateView(ProfileView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            return self.render_section(form=form)
+        try:
+            token, raw = issue_token(
+                request.user, form.cleaned_data["name"], timedelta(days=form.cleaned_data["lifetime_days"])
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            return self.render_section(form=form)
+        return self.render_section(new_token=raw, new_token_name=token.name)
+
+
+class ApiTokenRevokeView(ProfileView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not revoke_token(request.user, kwargs["token_key"]):
+            raise Http404("No such token.")
+        return self.render_section(revoked=kwargs["token_key"])
+
+
+def page_not_found(request, exception):
+    """404: JSON under /api/ (clients read it), the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
