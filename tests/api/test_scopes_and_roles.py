@@ -1,7 +1,10 @@
 """Every endpoint, every role: lists hold exactly the user's scope, objects outside it answer 404,
 writes outside the role answer 403, and no credentials answer 401."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from contracts.models import PerformanceContract, Target
 from indicators.models import Measurement, MeasurementImport
@@ -193,5 +196,12 @@ def test_field_staff_edit_only_their_own_visits(world, api):
     mine = api("field_p").patch(f"/api/v1/field-visits/{world.visit_a.pk}/", {"progress": "Coached."})
     assert mine.status_code == 200, mine.content
     assert mine.json()["progress"] == "Coached."
-    # Program staff manage all of their organization's visits.
-    assert api("program_p").patch(f"/api/v1/field-visits/{theirs.pk}/", {"progress": "y"}).status_code == 200
+    # As in the browser: only the author edits, program staff included, and only within the
+    # organization's edit window; after it a correction is a new visit.
+    assert api("program_p").patch(f"/api/v1/field-visits/{theirs.pk}/", {"progress": "y"}).status_code == 403
+    FieldVisit.objects.filter(pk=world.visit_a.pk).update(
+        created_at=timezone.now() - timedelta(days=world.partner_p.visit_edit_window_days + 1)
+    )
+    late = api("field_p").patch(f"/api/v1/field-visits/{world.visit_a.pk}/", {"progress": "Later."})
+    assert late.status_code == 403
+    assert api("field_p").delete(f"/api/v1/field-visits/{world.visit_a.pk}/").status_code == 403

@@ -268,7 +268,9 @@ def test_field_staff_log_visits_at_their_schools_on_the_ground(world, api):
     assert visit["staff"] == world.users["field_p"].pk and visit["organization"] == world.partner_p.pk
     draft_school = world.draft_a.schools.first()  # under a draft contract: nobody is on the ground
     refused = api("program_p").post("/api/v1/field-visits/", {**body, "school": draft_school.pk})
-    assert refused.status_code == 400 and "not under an active contract" in refused.json()["school"][0]
+    assert refused.status_code == 400 and "under a contract in force" in refused.json()["school"][0]
+    colleague = api("program_p").post("/api/v1/field-visits/", {**body, "staff": world.users["field_p"].pk})
+    assert colleague.status_code == 400 and "staff" in colleague.json()
     future = (date.today() + timedelta(days=30)).isoformat()
     bad = api("field_p").post(
         "/api/v1/field-visits/",
@@ -290,7 +292,10 @@ def test_partners_are_added_by_district_and_state_staff(api):
 def test_measurement_reads_keep_their_provenance(world, api):
     MeasurementFactory(school=world.school_a, period_start=date(2024, 10, 1), period_end=date(2024, 10, 31))
     rows = api("state_1").get("/api/v1/measurements/", {"school": world.school_a.pk}).json()["results"]
-    assert {r["source"] for r in rows} == {"form"} and {r["verification"] for r in rows} == {"reported"}
+    by_source = {r["indicator"]: r["source"] for r in rows}
+    # The field presence rate is computed from the world's field visit; the others were typed in.
+    assert by_source.pop("field_presence_rate") == "computed"
+    assert set(by_source.values()) == {"form"} and {r["verification"] for r in rows} == {"reported"}
 
 
 def test_district_staff_edit_their_district_and_its_clusters(world, api):

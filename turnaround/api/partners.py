@@ -2,18 +2,20 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from rest_framework import mixins, serializers
 
 from contracts.models import ON_THE_GROUND_STATUSES, ContractSchool
-from partners.models import FieldVisit, FollowUp, Organization, OrganizationKind, VisitFocus
+from partners import visits
+from partners.models import FieldVisit, FollowUp, Organization, OrganizationKind, VisitFocus, VisitMode
 from partners.views import visible_designations
 from schools.models import School, State
 from turnaround.models import UserProfile
 from turnaround.roles import viewer_for
 
-from .base import IdFilter, ModelCleanMixin, ScopedPrimaryKeyRelatedField
+from .base import IdFilter, ModelCleanMixin, ScopedPrimaryKeyRelatedField, django_errors
 from .schools import ReadCreateUpdateViewSet
 
 
@@ -101,6 +103,10 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 
 class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    """A visit, checked by the same rules as the visit form (partners/visits.py): Lead Partner
+    staff log their own visits, at their organization's schools under a contract on the ground,
+    not ahead of the day nor before the contract's start; start and end time give the duration."""
+
     school = ScopedPrimaryKeyRelatedField(queryset=School.objects.all())
     organization = ScopedPrimaryKeyRelatedField(
         queryset=Organization.objects.all(),
@@ -110,11 +116,17 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
     staff = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(),
         required=False,
-        help_text="The staff member who visited (a user id); yourself unless given.",
+        help_text="The staff member who visited (a user id): yourself, unless you are an administrator.",
     )
     staff_name = serializers.SerializerMethodField()
     focus = serializers.ListField(
         child=serializers.ChoiceField(choices=VisitFocus.choices), allow_empty=False, max_length=10
+    )
+    duration_minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=24 * 60,
+        required=False,
+        help_text="Minutes on the visit; computed from start_time and end_time when they are given.",
     )
     follow_ups = FollowUpSerializer(many=True, read_only=True)
 
@@ -128,41 +140,72 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "staff_name",
             "visit_date",
             "mode",
+            "start_time",
+            "end_time",
             "duration_minutes",
             "focus",
+            "people_met",
             "progress",
             "barriers",
+            "corrects",
             "follow_ups",
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"duration_minutes": {"min_value": 1, "max_value": 24 * 60}}
+        read_only_fields = ["corrects"]
 
     def get_staff_name(self, visit) -> str:
         return visit.staff.get_full_name() or visit.staff.get_username()
 
     def validate(self, attrs):
-        viewer = viewer_for(self.context["request"].user)
+        user = self.context["request"].user
+        viewer = viewer_for(user)
         instance = self.instance
-        organization = attrs.get("organization") or (instance and instance.organization)
-        if not viewer.is_admin:
+
+        def value(name):
+            return attrs[name] if name in attrs else getattr(instance, name, None)
+
+        if viewer.is_admin:
+            self._validate_as_admin(attrs, user)
+        else:
             if "organization" in attrs and attrs["organization"].pk != viewer.organization_id:
                 raise serializers.ValidationError(
                     {"organization": "Visits are logged for your own organization."}
                 )
-            organization = Organization.objects.get(pk=viewer.organization_id)
+            staff = instance.staff if instance else user
+            if "staff" in attrs and attrs["staff"].pk != staff.pk:
+                raise serializers.ValidationError(
+                    {"staff": "A visit is logged by the staff member who made it."}
+                )
+            attrs["organization"] = Organization.objects.get(pk=viewer.organization_id)
+            attrs["staff"] = staff
+            try:
+                attrs["duration_minutes"] = visits.check_visit(
+                    user,
+                    school=value("school"),
+                    visit_date=value("visit_date"),
+                    mode=value("mode") or VisitMode.ON_SITE,
+                    focus=value("focus"),
+                    start_time=value("start_time"),
+                    end_time=value("end_time"),
+                    duration_minutes=value("duration_minutes"),
+                )
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(django_errors(error)) from error
+        return super().validate(attrs)
+
+    def _validate_as_admin(self, attrs, user):
+        instance = self.instance
+        organization = attrs.get("organization") or (instance and instance.organization)
         if organization is None:
             raise serializers.ValidationError({"organization": "Say which Lead Partner made the visit."})
-        attrs["organization"] = organization
-        staff = attrs.get("staff") or (instance and instance.staff) or self.context["request"].user
-        if viewer.is_field and staff.pk != viewer.user_id:
-            raise serializers.ValidationError({"staff": "Field staff log their own visits."})
+        staff = attrs.get("staff") or (instance and instance.staff) or user
         if (
-            staff.pk != viewer.user_id
+            staff.pk != user.pk
             and not UserProfile.objects.filter(user=staff, organization=organization).exists()
         ):
             raise serializers.ValidationError({"staff": "Not a staff member of the Lead Partner."})
-        attrs["staff"] = staff
+        attrs["organization"], attrs["staff"] = organization, staff
         school = attrs.get("school") or instance.school
         if not ContractSchool.objects.filter(
             school=school,
@@ -172,12 +215,16 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"school": f"{school} is not under an active contract of {organization}."}
             )
+        start, end = attrs.get("start_time"), attrs.get("end_time")
+        if start is not None and end is not None and end > start:
+            attrs["duration_minutes"] = visits.minutes_between(start, end)
+        if not (attrs.get("duration_minutes") or (instance and instance.duration_minutes)):
+            raise serializers.ValidationError(
+                {"duration_minutes": "Give the start and end time, or the duration."}
+            )
         visit_date = attrs.get("visit_date") or instance.visit_date
         if visit_date > timezone.localdate():
-            raise serializers.ValidationError(
-                {"visit_date": "A visit is logged on or after the day it happens."}
-            )
-        return super().validate(attrs)
+            raise serializers.ValidationError({"visit_date": "A visit cannot be logged ahead of its date."})
 
 
 class FieldVisitFilter(django_filters.FilterSet):
@@ -194,8 +241,10 @@ class FieldVisitFilter(django_filters.FilterSet):
 
 
 class FieldVisitViewSet(mixins.DestroyModelMixin, ReadCreateUpdateViewSet):
-    """Field visits. Lead Partner field staff log and edit their own visits, program staff their
-    organization's; only at schools under an active contract of their organization."""
+    """Field visits, read by the staff of the school's Lead Partner and the district. Lead
+    Partner field and program staff log their own visits, only at schools under an active
+    contract of their organization, and edit or delete them within the organization's edit
+    window."""
 
     queryset = FieldVisit.objects.select_related("staff").prefetch_related("follow_ups")
     serializer_class = FieldVisitSerializer
@@ -207,8 +256,6 @@ class FieldVisitViewSet(mixins.DestroyModelMixin, ReadCreateUpdateViewSet):
         return viewer.is_admin or viewer.is_partner
 
     def may_write_object(self, viewer, visit):
-        if viewer.is_admin:
-            return True
-        if viewer.is_program:
-            return visit.organization_id == viewer.organization_id
-        return viewer.is_field and visit.staff_id == viewer.user_id
+        """As in the browser: only the author, within the organization's edit window (after it,
+        corrections are new visits); administrators always."""
+        return viewer.is_admin or visits.can_edit(visit, self.request.user)
