@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "partners",
     "contracts",
     "indicators",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from contracts.views import HomeView
+from dashboard.views import DashboardView
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    path("", DashboardView.as_view(), name="home"),
+    path("dashboard/", include("dashboard.urls")),
     path("contracts/", include("contracts.urls")),
     path("schools/", include("schools.urls")),
     path("", include("partners.urls")),

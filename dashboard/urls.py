@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("contracts.csv", views.DashboardCsvView.as_view(), name="export_csv"),
+    path("contracts/<int:pk>/evidence-pack.pdf", views.EvidencePackView.as_view(), name="evidence_pack"),
+]
