@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.utils import timezone
 
 from contracts.models import (
     ON_THE_GROUND_STATUSES,
@@ -61,6 +62,14 @@ def label_phases(contracts):
         contract.phase_label = phase_label(contract.phase, contract.contract_year)
         contract.performance_label = labels.get(contract.performance_status, "Not computed yet")
     return contracts
+
+
+def contracts_with_status(user, **filters):
+    """The contracts `user` may see among some (a school's, a partner's), with the dashboard's
+    columns and labels, newest first."""
+    today = timezone.localdate()
+    contracts = with_dashboard_columns(PerformanceContract.objects.visible_to(user).filter(**filters), today)
+    return label_phases(list(contracts.order_by("-start_date", "name", "pk")))
 
 
 @dataclass(frozen=True)
@@ -222,3 +231,47 @@ def overdue_reviews(user, as_of, limit=OVERDUE_LIST_SIZE):
             year += 1
     overdue.sort(key=lambda r: (-r.days_overdue, r.contract_name, r.contract_year))
     return {"items": overdue[:limit], "total": len(overdue)}
+
+
+def track_record(user, organization):
+    """A Lead Partner's results: for each of its contracts `user` may see and each contract year
+    computed, how many accountable cluster-wide indicators were met, on track, at risk, off track
+    or without data. One query. [{contract_id, contract_name, district, years: [{year, counts}]}]."""
+    rows = (
+        IndicatorStatus.objects.visible_to(user)
+        .filter(contract__lead_partner=organization, school__isnull=True, accountable=True)
+        .values("contract_id", "contract__name", "contract__district__name", "contract_year")
+        .annotate(**{value: Count("pk", filter=Q(status=value)) for value in Status.values})
+        .order_by("contract__start_date", "contract__name", "contract_id", "contract_year")
+    )
+    record = {}
+    for row in rows:
+        entry = record.setdefault(
+            row["contract_id"],
+            {
+                "contract_id": row["contract_id"],
+                "contract_name": row["contract__name"],
+                "district": row["contract__district__name"],
+                "years": [],
+            },
+        )
+        counts = [StatusCount(value, label, row[value]) for value, label in Status.choices]
+        total = sum(c.count for c in counts)
+        good = row[Status.MET] + row[Status.ON_TRACK]
+        entry["years"].append({"year": row["contract_year"], "counts": counts, "total": total, "good": good})
+    return list(record.values())
+
+
+def track_record_summary(record):
+    """Across all contract years: accountable indicators met or on track, out of those with data."""
+    with_data = sum(
+        y["total"] - next(c.count for c in y["counts"] if c.value == Status.NO_DATA)
+        for entry in record
+        for y in entry["years"]
+    )
+    good = sum(y["good"] for entry in record for y in entry["years"])
+    return {
+        "with_data": with_data,
+        "good": good,
+        "share": round(100 * good / with_data) if with_data else None,
+    }

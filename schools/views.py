@@ -1,6 +1,9 @@
-"""Pages for schools: the list and the detail (its contracts, recent measurements and visits)."""
+"""Pages for schools: the list and the detail (its indicators over time, its contracts, recent
+measurements and visits)."""
 
-from contracts.views import contracts_for_related_page, visible_contracts_prefetch
+from contracts.views import visible_contracts_prefetch
+from dashboard.queries import contracts_with_status
+from indicators.charts import school_indicator_charts
 from indicators.models import Measurement
 from partners.models import FieldVisit
 from turnaround.views import ScopedDetailView, ScopedListView
@@ -32,7 +35,8 @@ class SchoolDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         school, user = self.object, self.request.user
-        context["contracts"] = contracts_for_related_page(user, schools=school)
+        context["contracts"] = contracts_with_status(user, schools=school)
+        context["charts"] = school_indicator_charts(school, user)
         # Only schools the user may see are named: a feeder or receiving school can be out of scope.
         context["feeds_into"] = (
             School.objects.visible_to(user).filter(pk=school.feeds_into_id).first()
