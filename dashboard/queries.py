@@ -13,8 +13,9 @@ from contracts.models import (
     ContractReview,
     LifecycleStatus,
     PerformanceContract,
+    add_years,
 )
-from contracts.phases import PHASE_ORDER, contract_year_bounds, phase_expressions
+from contracts.phases import PHASE_ORDER, phase_expressions
 from contracts.views import phase_label
 from indicators.models import IndicatorStatus, PerformanceStatus, Status
 
@@ -108,9 +109,11 @@ def status_counts(user):
     }
 
 
-def current_statuses(user):
-    """The indicator statuses of each contract's current year, for contracts on the ground."""
+def current_statuses(user, statuses=(Status.OFF_TRACK, Status.AT_RISK)):
+    """The indicator statuses (off track or at risk, by default) of each contract's current year,
+    for contracts on the ground."""
     return IndicatorStatus.objects.visible_to(user).filter(
+        status__in=statuses,
         contract__lifecycle_status__in=ON_THE_GROUND_STATUSES,
         contract_year=F("contract__performance__contract_year"),
     )
@@ -195,10 +198,11 @@ def overdue_reviews(user, as_of, limit=OVERDUE_LIST_SIZE):
 
     The review of contract year k is due REVIEW_GRACE_DAYS after the year ends, for contracts on
     the ground (active, on probation, renewed); years after the contract's last day owe none."""
+    on_the_ground = PerformanceContract.objects.visible_to(user).filter(
+        lifecycle_status__in=ON_THE_GROUND_STATUSES, start_date__lt=as_of
+    )
     contracts = list(
-        PerformanceContract.objects.visible_to(user)
-        .filter(lifecycle_status__in=ON_THE_GROUND_STATUSES, start_date__lt=as_of)
-        .values_list(
+        on_the_ground.values_list(
             "pk",
             "name",
             "reference",
@@ -210,17 +214,16 @@ def overdue_reviews(user, as_of, limit=OVERDUE_LIST_SIZE):
         )
     )
     held = set(
-        ContractReview.objects.filter(contract_id__in=[c[0] for c in contracts]).values_list(
-            "contract_id", "contract_year"
-        )
+        ContractReview.objects.filter(contract__in=on_the_ground).values_list("contract_id", "contract_year")
     )
     overdue = []
     grace = timedelta(days=REVIEW_GRACE_DAYS)
+    day = timedelta(days=1)
     for pk, name, reference, district, partner, start, end, ended_on in contracts:
         last_day = min(end, ended_on) if ended_on else end
         year = 1
         while True:
-            year_end = contract_year_bounds(start, year)[1]
+            year_end = add_years(start, year) - day  # the last day of contract year `year`
             if year_end > last_day or year_end + grace >= as_of:
                 break
             if (pk, year) not in held:

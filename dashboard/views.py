@@ -7,6 +7,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpRespo
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views import View
+from django.views.generic import TemplateView
 
 from contracts.models import PerformanceContract
 from turnaround.views import ScopedListView, scoped_queryset
@@ -60,12 +61,24 @@ class DashboardView(ScopedListView):
             filtered=any(v for k, v in self.request.GET.items() if k not in ("page", "sort")),
         )
         if not is_htmx_fragment(self.request):
-            context.update(
-                counts=queries.status_counts(user),
-                off_track_schools=queries.off_track_schools(user),
-                off_track_indicators=queries.off_track_indicators(user),
-                overdue=queries.overdue_reviews(user, self.today),
-            )
+            context["counts"] = queries.status_counts(user)
+        return context
+
+
+class AttentionView(LoginRequiredMixin, TemplateView):
+    """What needs attention (overdue reviews, the schools and indicators most off track): loaded
+    by the dashboard after the list, so that the list never waits for it."""
+
+    template_name = "dashboard/attention.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            off_track_schools=queries.off_track_schools(user),
+            off_track_indicators=queries.off_track_indicators(user),
+            overdue=queries.overdue_reviews(user, timezone.localdate()),
+        )
         return context
 
 

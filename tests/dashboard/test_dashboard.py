@@ -18,6 +18,7 @@ from turnaround.models import Role
 from .conftest import indicator_status, performance
 
 HOME = reverse("home")
+ATTENTION = reverse("dashboard:attention")
 
 
 def contract_ids(response):
@@ -225,9 +226,12 @@ def test_the_schools_and_indicators_most_off_track(client, portfolio):
     other = queries.off_track_indicators(portfolio.users["state_2"])
     assert [(i["contracts_off"], i["schools_off"]) for i in other] == [(1, 0)]
 
-    response = get_as(client, portfolio.users["district_a"], HOME)
+    response = get_as(client, portfolio.users["district_a"], ATTENTION)
     section = re.search(r'data-testid="off-track-schools">(.*?)</section>', response.text, re.S).group(1)
     assert first.name in section and second.name in section and third.name not in section
+    # Another district's staff see none of it.
+    response = get_as(client, portfolio.users["district_c"], ATTENTION)
+    assert first.name not in response.text
 
 
 def test_overdue_reviews(portfolio):
@@ -301,6 +305,26 @@ def test_dashboard_queries_do_not_grow_with_contracts_schools_or_statuses(client
     many, response = count_queries(client, HOME + query)
     assert len(contract_ids(response)) == 8
     assert many == few
+
+
+def test_attention_panel_queries_do_not_grow(client, db):
+    district, partner = DistrictFactory(), OrganizationFactory()
+    client.force_login(user_with_role(Role.DISTRICT_STAFF, district))
+    grow(district, partner, 2, with_statuses=True)
+    few, response = count_queries(client, ATTENTION)
+    assert response.text.count("data-school-id=") == 6  # 2 contracts of 3 schools, all off track
+    grow(district, partner, 6, with_statuses=True)
+    many, response = count_queries(client, ATTENTION)
+    assert response.text.count("data-school-id=") == queries.OFF_TRACK_LIST_SIZE
+    assert many == few
+
+
+@pytest.mark.parametrize("user_key", ["district_a", "state_1", "program_p", "field_p", "admin", "nobody"])
+def test_the_attention_panel_renders_for_every_role(client, portfolio, user_key):
+    response = get_as(client, portfolio.users[user_key], ATTENTION)
+    assert response.status_code == 200
+    assert 'data-testid="overdue-reviews"' in response.text
+    assert client.get(HOME).text.count(f'hx-get="{ATTENTION}"') == (0 if user_key == "nobody" else 1)
 
 
 def test_the_dashboard_is_the_home_page_after_login(client, portfolio):
