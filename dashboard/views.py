@@ -46,6 +46,13 @@ class DashboardView(ScopedListView):
         )
         return self.filterset.qs
 
+    def filters_applied(self):
+        """Whether a valid filter or search narrows the list (the sort order does not)."""
+        form = self.filterset.form
+        if not self.filterset.is_bound or not hasattr(form, "cleaned_data"):
+            return False
+        return any(value for name, value in form.cleaned_data.items() if name != "sort")
+
     def get_template_names(self):
         if is_htmx_fragment(self.request):
             return ["dashboard/contract_results.html"]
@@ -58,7 +65,7 @@ class DashboardView(ScopedListView):
         context.update(
             today=self.today,
             filterset=self.filterset,
-            filtered=any(v for k, v in self.request.GET.items() if k not in ("page", "sort")),
+            filtered=self.filters_applied(),
         )
         if not is_htmx_fragment(self.request):
             context["counts"] = queries.status_counts(user)

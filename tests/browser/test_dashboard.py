@@ -138,4 +138,5 @@ def test_a_partner_user_cannot_reach_another_partners_contract(live_server, page
     page.goto(f"{live_server.url}/?partner={other.lead_partner_id}")
     expect(page.get_by_test_id("filter-errors")).to_be_visible()
     expect(page.get_by_test_id("no-results")).to_be_hidden()
+    expect(page.get_by_test_id("result-count")).to_have_text(f"{theirs.count()} contracts")
     screenshot(page, "dashboard-partner")
