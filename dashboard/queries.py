@@ -245,7 +245,7 @@ def track_record(user, organization):
         .filter(contract__lead_partner=organization, school__isnull=True, accountable=True)
         .values("contract_id", "contract__name", "contract__district__name", "contract_year")
         .annotate(**{value: Count("pk", filter=Q(status=value)) for value in Status.values})
-        .order_by("contract__start_date", "contract__name", "contract_id", "contract_year")
+        .order_by("-contract__start_date", "contract__name", "contract_id", "contract_year")
     )
     record = {}
     for row in rows:

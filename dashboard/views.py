@@ -13,7 +13,7 @@ from contracts.models import PerformanceContract
 from turnaround.views import ScopedListView, scoped_queryset
 
 from . import evidence, queries
-from .filtersets import ContractDashboardFilter
+from .filtersets import DEFAULT_SORT, ContractDashboardFilter
 
 PAGE_SIZE = 25
 # Rows fetched (and schools prefetched) per round trip while the CSV streams.
@@ -53,6 +53,11 @@ class DashboardView(ScopedListView):
             return False
         return any(value for name, value in form.cleaned_data.items() if name != "sort")
 
+    def current_sort(self):
+        form = self.filterset.form
+        sort = form.cleaned_data.get("sort") if hasattr(form, "cleaned_data") else None
+        return sort or DEFAULT_SORT
+
     def get_template_names(self):
         if is_htmx_fragment(self.request):
             return ["dashboard/contract_results.html"]
@@ -66,6 +71,7 @@ class DashboardView(ScopedListView):
             today=self.today,
             filterset=self.filterset,
             filtered=self.filters_applied(),
+            current_sort=self.current_sort(),
         )
         if not is_htmx_fragment(self.request):
             context["counts"] = queries.status_counts(user)

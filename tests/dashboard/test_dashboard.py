@@ -336,3 +336,17 @@ def test_the_dashboard_is_the_home_page_after_login(client, portfolio):
     assert response.redirect_chain[-1][0] == HOME
     assert 'data-testid="contract-filters"' in response.text
     assert timezone.localdate().strftime("%B") in response.text
+
+
+def test_column_headings_sort_and_keep_the_filters(client, portfolio):
+    response = get_as(
+        client, portfolio.users["district_a"], f"{HOME}?lifecycle_status=active&sort=name&page=1"
+    )
+    assert 'href="?lifecycle_status=active&amp;sort=district"' in response.text
+    heading = re.search(r'data-sort="name">(.*?)</a>', response.text, re.S).group(1)
+    assert 'aria-label="sorted"' in heading
+    # Tables elsewhere (a school's, a partner's contracts) have plain headings.
+    school = get_as(
+        client, portfolio.users["district_a"], reverse("schools:detail", args=[portfolio.school_a.pk])
+    )
+    assert "data-sort=" not in school.text

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import sys
 
 import pytest
 from django.db import connection
@@ -209,3 +210,14 @@ def test_evidence_pack_queries_do_not_grow_with_targets_statuses_or_schools(worl
         for school in contract.schools.all():
             indicator_status(contract, code, "at_risk", year=1, school=school)
     assert queries_for_context() == few
+
+
+def test_without_weasyprint_the_pack_answers_503_with_a_message(client, world, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it (or Pango) were not installed
+    response = get_as(
+        client, world.users["admin"], reverse("dashboard:evidence_pack", args=[world.contract_a.pk])
+    )
+    assert response.status_code == 503
+    assert "Pango" in response.content.decode()
+    # and every page still works
+    assert get_as(client, world.users["admin"], reverse("home")).status_code == 200
