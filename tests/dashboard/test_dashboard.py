@@ -74,6 +74,7 @@ def test_it_shows_the_badges_of_each_row(client, portfolio):
     assert "lifecycle-active" in row and "status-off_track" in row and "Off track" in row
     draft = re.search(rf'data-contract-id="{portfolio.draft_a.pk}">(.*?)</tr>', response.text, re.S).group(1)
     assert "Not computed yet" in draft
+    assert "{#" not in response.text and "#}" not in response.text  # no template comment leaks out
     for school in portfolio.contract_a.schools.all():
         assert school.name in row
 
