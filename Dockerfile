@@ -25,6 +25,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
     MEDIA_ROOT=/var/lib/turnaround/media
 
+# Pango and fonts: WeasyPrint draws the evidence pack PDF with them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # An unprivileged user runs the services; the code and the static files stay owned by root.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \

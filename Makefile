@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local runs are development runs: static files served by Django, debug pages on.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test lint bench install install-test assets migrate demo worker beat clean
+.PHONY: run test lint bench bench-pages install install-test assets migrate demo worker beat clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/turnaround_bench
 bench: install-test
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.recompute
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.api
+
+# The pages' server time with 1,000 contracts (PostgreSQL; its own database, built on first run).
+BENCH_PAGES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/turnaround_bench_pages
+bench-pages: install-test
+	DATABASE_URL=$(BENCH_PAGES_DATABASE_URL) $(PY) -m bench.pages
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

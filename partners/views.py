@@ -1,5 +1,7 @@
 """Pages for organizations (partners), their priority designations, and field visits."""
 
+from itertools import groupby
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -11,7 +13,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts.views import contracts_for_related_page, visible_contracts_prefetch
+from contracts.views import visible_contracts_prefetch
+from dashboard.queries import contracts_with_status, track_record, track_record_summary
 from schools.models import School
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
@@ -19,7 +22,15 @@ from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_
 from . import presence
 from .filters import FieldVisitFilter, FollowUpFilter
 from .forms import FOLLOW_UP_PREFIX, CloseFollowUpForm, EditWindowForm, FieldVisitForm, FollowUpFormSet
-from .models import FieldVisit, FollowUp, Organization, PriorityPartnerDesignation, VisitFocus
+from .models import (
+    AuditArea,
+    FieldVisit,
+    FollowUp,
+    Organization,
+    PriorityPartnerDesignation,
+    SelfAudit,
+    VisitFocus,
+)
 from .visits import (
     can_close_follow_up,
     can_edit,
@@ -63,9 +74,46 @@ class OrganizationDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         organization, user = self.object, self.request.user
-        context["contracts"] = contracts_for_related_page(user, lead_partner=organization)
+        contracts = contracts_with_status(user, lead_partner=organization)
+        context["contracts"] = contracts
+        context["districts"] = sorted({c.district.name for c in contracts})
+        context["outcomes"] = [
+            (label, sum(1 for c in contracts if c.lifecycle_status == value), value)
+            for value, label in [
+                ("active", "Active"),
+                ("probation", "On probation"),
+                ("renewed", "Renewed"),
+                ("completed", "Completed"),
+                ("terminated", "Terminated"),
+            ]
+        ]
+        context["track_record"] = record = track_record(user, organization)
+        context["track_summary"] = track_record_summary(record)
         context["designations"] = visible_designations(user).filter(organization=organization)
+        context.update(self_audit(user, organization))
         return context
+
+
+def self_audit(user, organization):
+    """The organization's latest self-audit the user may see, its answers grouped by area, and the
+    number of earlier ones."""
+    audits = SelfAudit.objects.visible_to(user).filter(organization=organization)
+    latest = (
+        audits.select_related("completed_by")
+        .prefetch_related("answers__item")
+        .annotate(yes=Count("answers", filter=Q(answers__answer="yes")), total=Count("answers"))
+        .order_by("-completed_on")
+        .first()
+    )
+    if latest is None:
+        return {"self_audit": None, "audit_areas": [], "earlier_audits": 0}
+    labels = dict(AuditArea.choices)
+    order = {value: index for index, value in enumerate(AuditArea.values)}
+    answers = sorted(latest.answers.all(), key=lambda a: (order.get(a.item.area, 99), a.item.order))
+    areas = [
+        (labels.get(area, area), list(group)) for area, group in groupby(answers, key=lambda a: a.item.area)
+    ]
+    return {"self_audit": latest, "audit_areas": areas, "earlier_audits": audits.count() - 1}
 
 
 # Field visits -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Pages for schools: the list and the detail (its contracts, recent measurements and visits)."""
+"""Pages for schools: the list and the detail (its indicators over time, its contracts, recent
+measurements and visits)."""
 
 from datetime import date
 
@@ -10,7 +11,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from contracts.views import contracts_for_related_page, visible_contracts_prefetch
+from contracts.views import visible_contracts_prefetch
+from dashboard.queries import contracts_with_status
+from indicators.charts import school_indicator_charts
 from indicators.models import Measurement
 from partners.models import FieldVisit
 from partners.visits import can_log_visits
@@ -46,7 +49,8 @@ class SchoolDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         school, user = self.object, self.request.user
-        context["contracts"] = contracts_for_related_page(user, schools=school)
+        context["contracts"] = contracts_with_status(user, schools=school)
+        context["charts"] = school_indicator_charts(school, user)
         # Only schools the user may see are named: a feeder or receiving school can be out of scope.
         context["feeds_into"] = (
             School.objects.visible_to(user).filter(pk=school.feeds_into_id).first()

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "partners",
     "contracts",
     "indicators",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -244,5 +245,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # In-process (eager) tasks would log every run into the output of management commands.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,280 @@
+"""What the dashboard shows, each piece one query (or two) whatever the number of contracts:
+the contracts with their phase and performance, counts by status, the schools and indicators most
+off track, and the annual reviews overdue. Everything goes through the `visible_to` scopes."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from contracts.models import (
+    ON_THE_GROUND_STATUSES,
+    ContractReview,
+    LifecycleStatus,
+    PerformanceContract,
+    add_years,
+)
+from contracts.phases import PHASE_ORDER, phase_expressions
+from contracts.views import phase_label
+from indicators.models import IndicatorStatus, PerformanceStatus, Status
+
+# Worst first: what "most urgent first" sorts by. Not computed yet (no row) comes last.
+PERFORMANCE_ORDER = ["off_track", "at_risk", "no_data", "on_track", "pre_launch"]
+# The annual review of contract year k is due within this many days after the year ends (the
+# district's data for the year arrive over the summer; reviews are held in the weeks after).
+REVIEW_GRACE_DAYS = 60
+OFF_TRACK_LIST_SIZE = 8
+OVERDUE_LIST_SIZE = 10
+
+
+def _rank(field, order):
+    return Case(
+        *[When(**{field: value}, then=Value(index)) for index, value in enumerate(order)],
+        default=Value(len(order)),
+        output_field=IntegerField(),
+    )
+
+
+def with_dashboard_columns(contracts, as_of):
+    """Contracts with everything a row of the dashboard or its CSV shows: `phase`,
+    `contract_year`, `performance_status` (None when not computed yet), the ranks the sort orders
+    use, their district, state, Lead Partner and schools. Scope them with `visible_to` first."""
+    phase, contract_year = phase_expressions(as_of)
+    return (
+        contracts.select_related("district__state", "lead_partner", "cluster")
+        .prefetch_related("schools")
+        .annotate(
+            phase=phase,
+            contract_year=contract_year,
+            performance_status=F("performance__performance_status"),
+            performance_as_of=F("performance__as_of"),
+            phase_rank=_rank("phase", PHASE_ORDER),
+            lifecycle_rank=_rank("lifecycle_status", LifecycleStatus.values),
+            performance_rank=_rank("performance__performance_status", PERFORMANCE_ORDER),
+        )
+    )
+
+
+def label_phases(contracts):
+    """Each contract with `phase_label` ("Year 3+ (year 4)") and `performance_label`."""
+    labels = dict(PerformanceStatus.choices)
+    for contract in contracts:
+        contract.phase_label = phase_label(contract.phase, contract.contract_year)
+        contract.performance_label = labels.get(contract.performance_status, "Not computed yet")
+    return contracts
+
+
+def contracts_with_status(user, **filters):
+    """The contracts `user` may see among some (a school's, a partner's), with the dashboard's
+    columns and labels, newest first."""
+    today = timezone.localdate()
+    contracts = with_dashboard_columns(PerformanceContract.objects.visible_to(user).filter(**filters), today)
+    return label_phases(list(contracts.order_by("-start_date", "name", "pk")))
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    value: str
+    label: str
+    count: int
+
+
+def status_counts(user):
+    """Counts of the user's contracts by lifecycle status and by performance status, in one query."""
+    lifecycle = {
+        f"lc_{value}": Count("pk", filter=Q(lifecycle_status=value)) for value in LifecycleStatus.values
+    }
+    performance = {
+        f"pf_{value}": Count("pk", filter=Q(performance__performance_status=value))
+        for value in PerformanceStatus.values
+    }
+    totals = PerformanceContract.objects.visible_to(user).aggregate(
+        total=Count("pk"),
+        not_computed=Count("pk", filter=Q(performance__isnull=True)),
+        **lifecycle,
+        **performance,
+    )
+    return {
+        "total": totals["total"],
+        "lifecycle": [
+            StatusCount(value, label, totals[f"lc_{value}"]) for value, label in LifecycleStatus.choices
+        ],
+        "performance": [
+            StatusCount(value, label, totals[f"pf_{value}"])
+            for value, label in PerformanceStatus.choices
+            if value in PERFORMANCE_ORDER
+        ],
+        "not_computed": totals["not_computed"],
+    }
+
+
+def current_statuses(user, statuses=(Status.OFF_TRACK, Status.AT_RISK)):
+    """The indicator statuses (off track or at risk, by default) of each contract's current year,
+    for contracts on the ground."""
+    return IndicatorStatus.objects.visible_to(user).filter(
+        status__in=statuses,
+        contract__lifecycle_status__in=ON_THE_GROUND_STATUSES,
+        contract_year=F("contract__performance__contract_year"),
+    )
+
+
+def off_track_schools(user, limit=OFF_TRACK_LIST_SIZE):
+    """The schools with the most indicators off track (accountable ones first), then at risk, in
+    their contract's current year; each with the names of its off-track indicators."""
+    off, risk = Q(status=Status.OFF_TRACK), Q(status=Status.AT_RISK)
+    schools = list(
+        current_statuses(user)
+        .filter(school__isnull=False)
+        .values("school_id", "school__name", "contract_id", "contract__name", "contract_year")
+        .annotate(
+            accountable_off=Count("pk", filter=off & Q(accountable=True)),
+            off_track=Count("pk", filter=off),
+            at_risk=Count("pk", filter=risk),
+        )
+        .filter(Q(off_track__gt=0) | Q(at_risk__gt=0))
+        .order_by("-accountable_off", "-off_track", "-at_risk", "school__name", "contract_id")[:limit]
+    )
+    if schools:
+        names = {}
+        rows = (
+            current_statuses(user)
+            .filter(school_id__in=[s["school_id"] for s in schools], status=Status.OFF_TRACK)
+            .values_list("school_id", "contract_id", "indicator__name", "accountable")
+            .order_by("-accountable", "indicator__order")
+        )
+        for school_id, contract_id, indicator_name, accountable in rows:
+            names.setdefault((school_id, contract_id), []).append((indicator_name, accountable))
+        for school in schools:
+            school["indicators"] = names.get((school["school_id"], school["contract_id"]), [])
+    return schools
+
+
+def off_track_indicators(user, limit=OFF_TRACK_LIST_SIZE):
+    """The indicators off track (then at risk) in the most places, cluster-wide (contracts) and in
+    schools, in each contract's current year."""
+    off = Q(status=Status.OFF_TRACK)
+    return list(
+        current_statuses(user)
+        .values("indicator_id", "indicator__name", "indicator__kind")
+        .annotate(
+            contracts_off=Count("pk", filter=off & Q(school__isnull=True)),
+            schools_off=Count("pk", filter=off & Q(school__isnull=False)),
+            schools_at_risk=Count("pk", filter=Q(status=Status.AT_RISK) & Q(school__isnull=False)),
+            contracts_at_risk=Count("pk", filter=Q(status=Status.AT_RISK) & Q(school__isnull=True)),
+            contracts_accountable_off=Count("pk", filter=off & Q(school__isnull=True, accountable=True)),
+        )
+        .filter(
+            Q(contracts_off__gt=0)
+            | Q(schools_off__gt=0)
+            | Q(contracts_at_risk__gt=0)
+            | Q(schools_at_risk__gt=0)
+        )
+        .order_by(
+            "-contracts_accountable_off",
+            "-contracts_off",
+            "-schools_off",
+            "-contracts_at_risk",
+            "-schools_at_risk",
+            "indicator__name",
+        )[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class OverdueReview:
+    contract_id: int
+    contract_name: str
+    reference: str
+    district: str
+    lead_partner: str
+    contract_year: int
+    due_on: date
+    days_overdue: int
+
+
+def overdue_reviews(user, as_of, limit=OVERDUE_LIST_SIZE):
+    """Annual reviews due and not held, most overdue first, and how many there are in all.
+
+    The review of contract year k is due REVIEW_GRACE_DAYS after the year ends, for contracts on
+    the ground (active, on probation, renewed); years after the contract's last day owe none."""
+    on_the_ground = PerformanceContract.objects.visible_to(user).filter(
+        lifecycle_status__in=ON_THE_GROUND_STATUSES, start_date__lt=as_of
+    )
+    contracts = list(
+        on_the_ground.values_list(
+            "pk",
+            "name",
+            "reference",
+            "district__name",
+            "lead_partner__name",
+            "start_date",
+            "end_date",
+            "ended_on",
+        )
+    )
+    held = set(
+        ContractReview.objects.filter(contract__in=on_the_ground).values_list("contract_id", "contract_year")
+    )
+    overdue = []
+    grace = timedelta(days=REVIEW_GRACE_DAYS)
+    day = timedelta(days=1)
+    for pk, name, reference, district, partner, start, end, ended_on in contracts:
+        last_day = min(end, ended_on) if ended_on else end
+        year = 1
+        while True:
+            year_end = add_years(start, year) - day  # the last day of contract year `year`
+            if year_end > last_day or year_end + grace >= as_of:
+                break
+            if (pk, year) not in held:
+                due_on = year_end + grace
+                overdue.append(
+                    OverdueReview(pk, name, reference, district, partner, year, due_on, (as_of - due_on).days)
+                )
+            year += 1
+    overdue.sort(key=lambda r: (-r.days_overdue, r.contract_name, r.contract_year))
+    return {"items": overdue[:limit], "total": len(overdue)}
+
+
+def track_record(user, organization):
+    """A Lead Partner's results: for each of its contracts `user` may see and each contract year
+    computed, how many accountable cluster-wide indicators were met, on track, at risk, off track
+    or without data. One query. [{contract_id, contract_name, district, years: [{year, counts}]}]."""
+    rows = (
+        IndicatorStatus.objects.visible_to(user)
+        .filter(contract__lead_partner=organization, school__isnull=True, accountable=True)
+        .values("contract_id", "contract__name", "contract__district__name", "contract_year")
+        .annotate(**{value: Count("pk", filter=Q(status=value)) for value in Status.values})
+        .order_by("-contract__start_date", "contract__name", "contract_id", "contract_year")
+    )
+    record = {}
+    for row in rows:
+        entry = record.setdefault(
+            row["contract_id"],
+            {
+                "contract_id": row["contract_id"],
+                "contract_name": row["contract__name"],
+                "district": row["contract__district__name"],
+                "years": [],
+            },
+        )
+        counts = [StatusCount(value, label, row[value]) for value, label in Status.choices]
+        total = sum(c.count for c in counts)
+        good = row[Status.MET] + row[Status.ON_TRACK]
+        entry["years"].append({"year": row["contract_year"], "counts": counts, "total": total, "good": good})
+    return list(record.values())
+
+
+def track_record_summary(record):
+    """Across all contract years: accountable indicators met or on track, out of those with data."""
+    with_data = sum(
+        y["total"] - next(c.count for c in y["counts"] if c.value == Status.NO_DATA)
+        for entry in record
+        for y in entry["years"]
+    )
+    good = sum(y["good"] for entry in record for y in entry["years"])
+    return {
+        "with_data": with_data,
+        "good": good,
+        "share": round(100 * good / with_data) if with_data else None,
+    }
