@@ -14,8 +14,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.views import visible_contracts_prefetch
-from dashboard.queries import contracts_with_status, track_record, track_record_summary
 from schools.models import School
+from turnaround.dashboard.queries import contracts_with_status, track_record, track_record_summary
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
 

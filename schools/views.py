@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from contracts.views import visible_contracts_prefetch
-from dashboard.queries import contracts_with_status
 from indicators.charts import school_indicator_charts
 from indicators.models import Measurement
 from partners.models import FieldVisit
 from partners.visits import can_log_visits
+from turnaround.dashboard.queries import contracts_with_status
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView
 

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "partners",
     "contracts",
     "indicators",
-    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard.views import DashboardView
+from turnaround.dashboard.views import DashboardView
 from turnaround.views import ApiTokenCreateView, ApiTokenRevokeView, ProfileView
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="home"),
-    path("dashboard/", include("dashboard.urls")),
+    path("dashboard/", include("turnaround.dashboard.urls")),
     path("contracts/", include("contracts.urls")),
     path("schools/", include("schools.urls")),
     path("", include("partners.urls")),

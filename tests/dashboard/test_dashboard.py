@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import ContractReview, add_years
-from dashboard import queries
 from tests.factories import ContractFactory, DistrictFactory, OrganizationFactory, user_with_role
+from turnaround.dashboard import queries
 from turnaround.models import Role
 
 from .conftest import indicator_status, performance

@@ -10,8 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from dashboard import evidence
-from dashboard.views import CSV_COLUMNS
 from tests.factories import (
     ContractFactory,
     DistrictFactory,
@@ -21,6 +19,8 @@ from tests.factories import (
     user_with_role,
 )
 from tests.views.test_pages import IN_AND_OUT_OF_SCOPE_OF_CONTRACT_A
+from turnaround.dashboard import evidence
+from turnaround.dashboard.views import CSV_COLUMNS
 from turnaround.models import Role
 from turnaround.roles import viewer_for
 
