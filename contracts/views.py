@@ -65,11 +65,6 @@ class ContractTableMixin:
         return context
 
 
-class HomeView(ContractTableMixin, ScopedListView):
-    template_name = "home.html"
-    context_object_name = "contracts"
-
-
 class ContractListView(ContractTableMixin, ScopedListView):
     template_name = "contracts/contract_list.html"
     context_object_name = "contracts"
@@ -193,12 +188,6 @@ class ContractDetailView(ScopedDetailView):
             "owner_columns": Owner.choices,
             "undecided_responsibilities": [r for r in rows if r.owner == Owner.UNDECIDED],
         }
-
-
-def contracts_for_related_page(user, **filters):
-    """The contracts a user may see among some (e.g. a school's), with their phase today."""
-    contracts = PerformanceContract.objects.visible_to(user).filter(**filters).with_related()
-    return with_phase(contracts, timezone.localdate())
 
 
 def visible_contracts_prefetch(user, to_attr="visible_contracts", lookup="contracts"):
