@@ -236,7 +236,7 @@ def _write_windows(cursor, dialect, windows):
         cursor.execute("ANALYZE engine_window")
 
 
-def _aggregate_select(dialect, verified_only=False):
+def _aggregate_select(dialect, verified_only=False, any_kept=True):
     """Per contract year, indicator and school of the windows in engine_window: the count, sum,
     latest period and its value, and for a year still under way the sums a least-squares trend
     needs. The one pass over the measurements.
@@ -270,10 +270,27 @@ def _aggregate_select(dialect, verified_only=False):
     if verified_only:
         measured += " AND m.verification = 'verified'"
     group = "GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id"
-    if not dialect.postgres or verified_only:  # the kept aggregates count every value
-        return f"""
+    # On PostgreSQL (unless from verified values only: the kept aggregates count every value),
+    # the pairs whose aggregates are kept (engine_kept, see _stage_inputs) are left out here and
+    # copied in by _KEPT_ROWS (with none kept, nothing is left out: the first run's plan); the rest
+    # are marked fresh, for _keep_aggregates. OFFSET 0 keeps the
+    # subquery from being flattened: the planner would otherwise leave the pairs out only after
+    # reading all their measurements.
+    kept = dialect.postgres and not verified_only
+    skip_kept = (
+        """
+            WHERE NOT EXISTS (
+                SELECT 1 FROM engine_kept a
+                WHERE a.contract_id = n.contract_id AND a.contract_year = n.contract_year
+                  AND a.indicator_id = n.indicator_id AND a.school_id = cs.school_id
+            )
+            OFFSET 0"""
+        if kept and any_kept
+        else ""
+    )
+    return f"""
     WITH {needed}
-    SELECT {columns}
+    SELECT {columns}{", TRUE AS fresh" if kept else ""}
     FROM (
         SELECT w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.value, m.period_end,
                m.period_start, {pe} AS pe, {mid2} AS mid2
@@ -282,42 +299,21 @@ def _aggregate_select(dialect, verified_only=False):
                    w.elapsed
             FROM needed n
             JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
-            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
+            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id{skip_kept}
         ) w
         JOIN indicators_measurement m {measured}
     ) x
     {group}
     """
-    # pairs: each window, indicator and school to aggregate, with the kept aggregates of a year
-    # that is over where there are any (engine_kept, see _stage_inputs). Materialised: the
-    # planner then drives the index-only scans of the measurements from it, as from a table.
-    return f"""
-    WITH {needed},
-    pairs AS MATERIALIZED (
-        SELECT n.contract_id, n.contract_year, n.indicator_id, cs.school_id, w.year_start, w.cutoff,
-               w.elapsed, a.n AS kept_n, a.s AS kept_s, a.last_pe AS kept_last_pe,
-               a.last_value AS kept_last_value
-        FROM needed n
-        JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
-        JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
-        LEFT JOIN engine_kept a
-               ON a.contract_id = n.contract_id AND a.contract_year = n.contract_year
-              AND a.indicator_id = n.indicator_id AND a.school_id = cs.school_id
-    )
-    SELECT {columns}, TRUE AS fresh
-    FROM (
-        SELECT w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.value, m.period_end,
-               m.period_start, {pe} AS pe, {mid2} AS mid2
-        FROM pairs w
-        JOIN indicators_measurement m {measured}
-        WHERE w.kept_n IS NULL
-    ) x
-    {group}
-    UNION ALL
-    SELECT contract_id, contract_year, indicator_id, school_id, kept_n, kept_s, 0.0, 0.0, 0.0,
-           kept_last_pe, kept_last_value, FALSE
-    FROM pairs WHERE kept_n IS NOT NULL
-    """
+
+
+# The kept aggregates of the batch into engine_sv, beside the rows computed from measurements.
+_KEPT_ROWS = """
+    INSERT INTO engine_sv
+    SELECT contract_id, contract_year, indicator_id, school_id, n, s, 0.0, 0.0, 0.0, last_pe, last_value,
+           FALSE
+    FROM engine_kept
+"""
 
 
 def _stage_inputs(cursor, dialect, windows, keep=True):
@@ -333,13 +329,19 @@ def _stage_inputs(cursor, dialect, windows, keep=True):
     cursor.execute(
         """
         CREATE TEMPORARY TABLE engine_kept ON COMMIT DROP AS
+        WITH needed AS (
+            SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id, w.year_start, w.cutoff
+            FROM engine_window w
+            JOIN contracts_target t ON t.contract_id = w.contract_id AND t.contract_year = w.contract_year
+            WHERE w.elapsed >= 1
+        )
         SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, a.n, a.s, a.last_pe,
                a.last_value
-        FROM engine_window w
+        FROM needed n
         JOIN indicators_yearaggregate a
-          ON a.contract_id = w.contract_id AND a.contract_year = w.contract_year
-         AND a.year_start = w.year_start AND a.cutoff = w.cutoff
-        WHERE w.elapsed >= 1
+          ON a.contract_id = n.contract_id AND a.contract_year = n.contract_year
+         AND a.indicator_id = n.indicator_id AND a.year_start = n.year_start AND a.cutoff = n.cutoff
+        JOIN contracts_contractschool cs ON cs.contract_id = a.contract_id AND cs.school_id = a.school_id
         """
     )
 
@@ -365,7 +367,8 @@ def _lock_schools(cursor):
 
 
 def _keep_aggregates(cursor):
-    """Keep the aggregates just computed for the years that are over, for the locked schools."""
+    """Keep the aggregates just computed (fresh) for the years that are over, for the locked
+    schools."""
     cursor.execute(
         """
         INSERT INTO indicators_yearaggregate
@@ -513,10 +516,16 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     _stage_inputs(cursor, dialect, windows, keep)
     # Not analysed: PostgreSQL sizes a fresh table from its pages, which is enough for the plans
     # of the next statements (an ANALYZE of each cost more than it saved; bench/recompute.py).
+    any_kept = False
+    if dialect.postgres and not verified_only:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM engine_kept)")
+        any_kept = cursor.fetchone()[0]
     cursor.execute("DROP TABLE IF EXISTS engine_sv")
-    cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only)))
-    if keep:
-        _keep_aggregates(cursor)
+    cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only, any_kept)))
+    if dialect.postgres and not verified_only:
+        if keep:
+            _keep_aggregates(cursor)
+        cursor.execute(_KEPT_ROWS)
     cursor.execute("DROP TABLE IF EXISTS engine_school")
     cursor.execute(dialect.temp_table("engine_school", _school_select(dialect)))
     select_sql, params = _status_select(dialect, as_of, computed_at)
