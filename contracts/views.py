@@ -2,9 +2,10 @@
 
 from itertools import groupby
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from indicators.models import Measurement, Verification
 from turnaround.views import ScopedDetailView, ScopedListView
 
 from . import contract_page
@@ -110,6 +111,10 @@ class ContractStatusesView(ScopedDetailView):
         return context
 
 
+# Values on the contract page: the latest ones, the rest on the values page.
+LATEST_VALUES = 12
+
+
 class ContractDetailView(ScopedDetailView):
     template_name = "contracts/contract_detail.html"
     context_object_name = "contract"
@@ -156,7 +161,21 @@ class ContractDetailView(ScopedDetailView):
         context["checklist_done"] = sum(1 for item in context["checklist"] if item.done_on)
         context["can_edit"] = can_edit_contract(self.request.user, contract)
         context["next_statuses"] = sorted(ALLOWED_TRANSITIONS[contract.lifecycle_status])
+        context.update(self.latest_values(contract, schools))
         return context
+
+    def latest_values(self, contract, schools):
+        """The latest values reported for the contract's schools, with their provenance and
+        verification state, and how many are disputed or not yet verified."""
+        values = Measurement.objects.visible_to(self.request.user).filter(school__in=schools)
+        counts = values.aggregate(
+            disputed=Count("pk", filter=Q(verification=Verification.DISPUTED)),
+            unverified=Count("pk", filter=Q(verification=Verification.REPORTED)),
+        )
+        latest = values.select_related("school", "indicator", "supplied_by").order_by(
+            "-period_end", "school__name", "indicator__order", "pk"
+        )[:LATEST_VALUES]
+        return {"latest_values": latest, "value_counts": counts}
 
     @staticmethod
     def autonomy_groups(contract):

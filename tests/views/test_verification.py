@@ -209,3 +209,22 @@ def test_the_values_page_query_count_does_not_grow_with_the_values(client, world
             supplied_by=world.users["program_p"],
         )
     assert count() == few
+
+
+def test_the_contract_page_shows_its_latest_values_with_their_verification(client, world):
+    MeasurementFactory(
+        school=world.school_a,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 1, 31),
+        verification="disputed",
+        dispute_reason="Too high.",
+    )
+    client.force_login(world.users["district_a"])
+    page = client.get(reverse("contracts:detail", args=[world.contract_a.pk]))
+    assert [m.period_end for m in page.context["latest_values"]] == [date(2025, 1, 31), date(2024, 9, 30)]
+    assert page.context["value_counts"] == {"disputed": 1, "unverified": 1}
+    html = page.content.decode()
+    assert 'data-testid="contract-values-section"' in html and "1 disputed" in html
+    # Other districts' values are not counted, nor shown.
+    client.force_login(world.users["district_c"])
+    assert client.get(reverse("contracts:detail", args=[world.contract_a.pk])).status_code == 404
