@@ -283,6 +283,7 @@ def main():
         ("dashboard_page_30", state_client, f"{home}?sort=partner&page=30", RUNS),
         ("dashboard_district", district_client, home, RUNS),
         ("dashboard_attention", state_client, reverse("dashboard:attention"), RUNS),
+        ("presence_alert", state_client, reverse("partners:presence_alert"), RUNS),
         (
             "dashboard_htmx_filter",
             state_client,
@@ -292,6 +293,15 @@ def main():
         ),
         ("school", state_client, reverse("schools:detail", args=[school.pk]), RUNS),
         ("partner", state_client, reverse("partners:detail", args=[partner.pk]), RUNS),
+        ("contract", state_client, reverse("contracts:detail", args=[contract.pk]), RUNS),
+        ("contract_list", state_client, reverse("contracts:list"), RUNS),
+        ("values", state_client, reverse("indicators:measurements"), RUNS),
+        (
+            "values_of_contract",
+            state_client,
+            f"{reverse('indicators:measurements')}?contract={contract.pk}",
+            RUNS,
+        ),
         ("csv_all", state_client, reverse("dashboard:export_csv"), 5),
         ("evidence_pack_pdf", state_client, reverse("dashboard:evidence_pack", args=[contract.pk]), PDF_RUNS),
     ]

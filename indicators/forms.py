@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 
 from .imports import MAX_BYTES
 from .models import Source, Verification
@@ -24,7 +25,12 @@ class MeasurementImportForm(forms.Form):
 class MeasurementFilterForm(forms.Form):
     """The filters of the values page; choices limited to what the user may see."""
 
-    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="All schools")
+    school = forms.CharField(
+        required=False,
+        max_length=100,
+        label="School",
+        widget=forms.TextInput(attrs={"placeholder": "Name or state id", "type": "search"}),
+    )
     indicator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All indicators")
     verification = forms.ChoiceField(required=False)
     source = forms.ChoiceField(required=False)
@@ -34,9 +40,8 @@ class MeasurementFilterForm(forms.Form):
     )
     ends_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, schools, indicators, **kwargs):
+    def __init__(self, *args, indicators, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools
         self.fields["indicator"].queryset = indicators
         self.fields["verification"].choices = [("", "Any state"), *Verification.choices]
         self.fields["source"].choices = [("", "Any source"), *Source.choices]
@@ -50,8 +55,9 @@ class MeasurementFilterForm(forms.Form):
 
     def filter(self, queryset):
         data = self.cleaned_data
-        if data.get("school"):
-            queryset = queryset.filter(school=data["school"])
+        school = (data.get("school") or "").strip()
+        if school:
+            queryset = queryset.filter(Q(school__name__icontains=school) | Q(school__state_id__iexact=school))
         if data.get("indicator"):
             queryset = queryset.filter(indicator=data["indicator"])
         if data.get("verification"):

@@ -146,6 +146,12 @@ class Measurement(models.Model):
                 include=["period_start", "value", "student_group"],
                 name="measurement_ind_school_end",
             ),
+            # The values page, latest first: its first page without reading every value in scope.
+            models.Index(fields=["-period_end", "-id"], name="measurement_latest"),
+            # The disputed values a Lead Partner has to answer, counted on every values page.
+            models.Index(
+                fields=["school"], condition=Q(verification="disputed"), name="measurement_disputed"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

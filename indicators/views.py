@@ -4,13 +4,14 @@ themselves with their provenance and verification."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView
 
-from schools.models import School
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
 
 from . import verification
@@ -74,6 +75,21 @@ class ImportCreateView(LoginRequiredMixin, FormView):
 
 
 # Values and their verification ------------------------------------------------------------------
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: a state's values run into millions, and counting them all
+    would cost more than showing a page. Past the cap the page shows "10,000+"."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.COUNT_CAP + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.COUNT_CAP
+
+
 class MeasurementListView(ScopedListView):
     """Every value the user may see, filtered; district staff verify them (one by one or a page
     at a time), Lead Partner program staff find the disputed ones to answer."""
@@ -82,17 +98,17 @@ class MeasurementListView(ScopedListView):
     template_name = "indicators/measurement_list.html"
     context_object_name = "measurements"
     paginate_by = 50
+    paginator_class = CappedCountPaginator
 
     def base_queryset(self):
         return Measurement.objects.select_related("school", "indicator", "supplied_by").order_by(
-            "-period_end", "school__name", "indicator__order", "pk"
+            "-period_end", "-pk"
         )
 
     def get_queryset(self):
         queryset = super().get_queryset()
         self.filters = MeasurementFilterForm(
             self.request.GET or None,
-            schools=School.objects.visible_to(self.request.user).order_by("name"),
             indicators=Indicator.objects.order_by("order"),
         )
         if self.filters.is_bound and self.filters.is_valid():

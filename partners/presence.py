@@ -92,11 +92,29 @@ class Cell:
 
 def coverage(school_ids, first_week, last_week, today=None):
     """{(school id, week Monday): Cell} for every school (ids) and ISO week from first_week to
-    last_week (Mondays). One query: the on-site visits on school days counted as
-    distinct dates per school and week, together (UNION ALL) with the district's non-school
-    weekdays counted per school and week."""
+    last_week (Mondays), from coverage_counts."""
     today = today or timezone.localdate()
     school_ids = list(school_ids)
+    visited, closed = coverage_counts(school_ids, first_week, last_week)
+    current = week_start(today)
+    return {
+        (school_id, week): Cell(
+            week=week,
+            days=visited[school_id, week],
+            expected=SCHOOL_DAYS_A_WEEK - closed[school_id, week],
+            in_progress=week == current,
+        )
+        for school_id in school_ids
+        for week in weeks_between(first_week, last_week)
+    }
+
+
+def coverage_counts(schools, first_week, last_week):
+    """Two {(school id, week Monday): n} maps (missing: 0): the distinct school days with an
+    on-site visit, and the district's non-school weekdays, for the schools (ids, or a queryset of
+    ids) and ISO weeks from first_week to last_week. One query: the visits counted as distinct
+    dates per school and week, together (UNION ALL) with the non-school weekdays."""
+    school_ids = schools
     last_day = last_week + timedelta(days=SCHOOL_DAYS_A_WEEK - 1)
     closed_that_day = NonSchoolDay.objects.filter(
         district_id=OuterRef("school__district_id"), date=OuterRef("visit_date")
@@ -139,17 +157,7 @@ def coverage(school_ids, first_week, last_week, today=None):
     ):
         week = _as_date(week)
         (visited if kind == 1 else closed)[school_id, week] = n
-    current = week_start(today)
-    return {
-        (school_id, week): Cell(
-            week=week,
-            days=visited[school_id, week],
-            expected=SCHOOL_DAYS_A_WEEK - closed[school_id, week],
-            in_progress=week == current,
-        )
-        for school_id in school_ids
-        for week in weeks_between(first_week, last_week)
-    }
+    return visited, closed
 
 
 def _as_date(value):
@@ -191,24 +199,36 @@ def on_the_ground_schools():
     ).distinct()
 
 
-def under_covered(schools, today=None):
+def under_covered(schools, today=None, limit=None):
     """The schools (with their last complete weeks' cells) under the expected presence for
-    ALERT_WEEKS complete weeks running, among those whose contract had started by then."""
+    ALERT_WEEKS complete weeks running, among those whose contract had started by then, by name;
+    with `limit`, only the first ones (the ids of all are read, the rows of those shown only)."""
+    flagged, _ = under_covered_count(schools, today, limit)
+    return flagged
+
+
+def under_covered_count(schools, today=None, limit=None):
+    """under_covered's list (at most `limit` long) and the number of schools flagged in all.
+    Counts only, for every school in scope (a state's thousands); cells for those listed."""
     today = today or timezone.localdate()
     last_week = week_start(today) - timedelta(days=7)
     first_week = last_week - timedelta(days=7 * (ALERT_WEEKS - 1))
     started = ContractSchool.objects.filter(
         contract__lifecycle_status__in=ON_THE_GROUND_STATUSES, contract__start_date__lte=first_week
     ).values("school_id")
-    schools = list(schools.filter(pk__in=started).order_by("name"))
-    cells = coverage([s.pk for s in schools], first_week, last_week, today=today)
+    in_scope = schools.filter(pk__in=started)
+    visited, closed = coverage_counts(in_scope.values("pk"), first_week, last_week)
     weeks = weeks_between(first_week, last_week)
-    flagged = []
-    for school in schools:
-        row = [cells[school.pk, week] for week in weeks]
-        if _alert(row):
-            flagged.append({"school": school, "cells": row})
-    return flagged
+
+    def under(pk, week):
+        return Cell(week=week, days=visited[pk, week], expected=SCHOOL_DAYS_A_WEEK - closed[pk, week]).under
+
+    ids = in_scope.order_by("name", "pk").values_list("pk", flat=True)
+    flagged = [pk for pk in ids if len(weeks) == ALERT_WEEKS and all(under(pk, week) for week in weeks)]
+    shown = flagged[:limit] if limit is not None else flagged
+    by_pk = School.objects.in_bulk(shown)
+    cells = coverage(shown, first_week, last_week, today=today)
+    return [{"school": by_pk[pk], "cells": [cells[pk, week] for week in weeks]} for pk in shown], len(flagged)
 
 
 # measurements ------------------------------------------------------------------------------------

@@ -17,5 +17,6 @@ urlpatterns = [
     path("visits/follow-ups/", views.FollowUpListView.as_view(), name="follow_ups"),
     path("visits/follow-ups/<int:pk>/close/", views.FollowUpCloseView.as_view(), name="follow_up_close"),
     path("visits/presence/", views.PresenceView.as_view(), name="presence"),
+    path("visits/presence/alert/", views.PresenceAlertView.as_view(), name="presence_alert"),
     path("visits/barriers/", views.BarrierView.as_view(), name="barriers"),
 ]

@@ -400,6 +400,24 @@ class FollowUpCloseView(LoginRequiredMixin, View):
 
 
 # Presence and barriers ----------------------------------------------------------------------------
+# Schools named in the home page's alert; the rest are counted (the heatmap lists them all).
+ALERT_SHOWN = 8
+
+
+class PresenceAlertView(LoginRequiredMixin, View):
+    """The home page's alert, fetched by htmx once the page has loaded (a state's thousands of
+    schools take a moment): schools under 4 on-site days (or their school days, in a short week)
+    two complete weeks running, among the user's schools under a contract on the ground."""
+
+    def get(self, request):
+        schools = School.objects.visible_to(request.user).filter(
+            pk__in=presence.on_the_ground_schools().values("pk")
+        )
+        flagged, total = presence.under_covered_count(schools, limit=ALERT_SHOWN)
+        context = {"flagged": flagged, "flagged_total": total, "flagged_more": total - len(flagged)}
+        return render(request, "partners/presence_alerts.html", context)
+
+
 class PresenceView(VisitTabsMixin, LoginRequiredMixin, TemplateView):
     """The presence heatmap of the schools under contracts on the ground that the user may see."""
 

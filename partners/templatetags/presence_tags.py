@@ -1,5 +1,6 @@
 """Presence on other apps' pages without touching their views: the heatmap of a contract's schools
-(contract page) and the under-presence alert (home page)."""
+(contract page). The home page's under-presence alert is a fragment of its own
+(partners.views.PresenceAlertView), fetched after the page."""
 
 from django import template
 
@@ -22,11 +23,3 @@ def presence_heatmap(context, contract, weeks=presence.HEATMAP_WEEKS):
         schools = School.objects.visible_to(user).filter(contract_links__contract=contract)
         grid = presence.grid(schools, weeks=weeks)
     return {"presence": grid, "heatmap_id": f"presence-contract-{contract.pk}", "request": context["request"]}
-
-
-@register.inclusion_tag("partners/presence_alerts.html", takes_context=True)
-def presence_alerts(context):
-    """Schools under 4 on-site days (or their school days, in a short week) two weeks running."""
-    user = context["request"].user
-    schools = School.objects.visible_to(user).filter(pk__in=presence.on_the_ground_schools().values("pk"))
-    return {"flagged": presence.under_covered(schools), "request": context["request"]}

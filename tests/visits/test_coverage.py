@@ -129,3 +129,19 @@ def test_the_alert_needs_two_complete_weeks_running_under_four_days(school):
     flagged = presence.under_covered(School.objects.all(), today=today)
     assert [f["school"] for f in flagged] == [flagged_school]
     assert [c.days for c in flagged[0]["cells"]] == [3, 2]
+
+
+def test_the_alert_names_the_first_schools_and_counts_the_rest(db):
+    from schools.models import School
+    from tests.factories import ContractFactory
+
+    contracts = [
+        ContractFactory(lifecycle_status="active", start_date=date(2024, 7, 1), end_date=date(2029, 6, 30))
+        for _ in range(4)
+    ]
+    schools = School.objects.filter(contract_links__contract__in=contracts)
+    flagged, total = presence.under_covered_count(schools, today=date(2025, 12, 17), limit=5)
+    # No visits at all: every school of the four contracts is under, by name.
+    assert total == schools.count() > 5
+    assert [f["school"].name for f in flagged] == sorted(schools.values_list("name", flat=True))[:5]
+    assert all([c.days for c in f["cells"]] == [0, 0] for f in flagged)
