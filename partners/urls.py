@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import designations, views
 
 app_name = "partners"
 
@@ -8,6 +8,14 @@ app_name = "partners"
 urlpatterns = [
     path("partners/", views.OrganizationListView.as_view(), name="list"),
     path("partners/<int:pk>/", views.OrganizationDetailView.as_view(), name="detail"),
+    path(
+        "partners/<int:pk>/designations/new/", designations.DesignationView.as_view(), name="designation_new"
+    ),
+    path(
+        "partners/designations/<int:designation>/edit/",
+        designations.DesignationView.as_view(),
+        name="designation_edit",
+    ),
     path("visits/", views.FieldVisitListView.as_view(), name="visits"),
     path("visits/edit-window/", views.EditWindowView.as_view(), name="edit_window"),
     path("visits/new/", views.VisitCreateView.as_view(), name="visit_new"),

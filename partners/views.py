@@ -20,6 +20,7 @@ from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
 
 from . import presence
+from .designations import can_designate
 from .filters import FieldVisitFilter, FollowUpFilter
 from .forms import FOLLOW_UP_PREFIX, CloseFollowUpForm, EditWindowForm, FieldVisitForm, FollowUpFormSet
 from .models import (
@@ -91,6 +92,7 @@ class OrganizationDetailView(ScopedDetailView):
         context["track_summary"] = track_record_summary(record)
         context["designations"] = visible_designations(user).filter(organization=organization)
         context.update(self_audit(user, organization))
+        context["can_designate"] = can_designate(user)
         return context
 
 
