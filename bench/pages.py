@@ -21,7 +21,7 @@ import time
 from datetime import date
 from urllib.parse import urlparse
 
-from bench.recompute import ensure_database, setup_django
+from bench.recompute import ensure_database, first_month, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/turnaround_bench_pages"
 SCHOOLS_PER_CONTRACT = 4
@@ -43,13 +43,6 @@ INDICATORS = [
     "state_index_score",
 ]
 PARAMETERS = f"contracts={CONTRACTS};schools={CONTRACTS * SCHOOLS_PER_CONTRACT};months={MONTHS};v1"
-
-
-def first_month(as_of):
-    year, month = as_of.year, as_of.month - MONTHS
-    while month < 1:
-        year, month = year - 1, month + 12
-    return date(year, month, 1)
 
 
 def build(as_of):
@@ -151,7 +144,7 @@ def build(as_of):
                            'import', 'verified', '', now(), now()
                     FROM schools_school s
                     CROSS JOIN generate_series(%s::date, %s::date, interval '1 month') m""",
-                [indicator_id, first_month(as_of), date(as_of.year, as_of.month, 1)],
+                [indicator_id, first_month(as_of, MONTHS), date(as_of.year, as_of.month, 1)],
             )
             print(f"  measurements: {code}", flush=True)
         cursor.execute(

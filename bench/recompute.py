@@ -95,8 +95,9 @@ def as_of_date():
     return today
 
 
-def first_month(as_of):
-    year, month = as_of.year, as_of.month - MONTHS
+def first_month(as_of, months=MONTHS):
+    """The first day of the month `months` months before as_of's month."""
+    year, month = as_of.year, as_of.month - months
     while month < 1:
         year, month = year - 1, month + 12
     return date(year, month, 1)
@@ -442,7 +443,7 @@ def incremental(as_of, runs=7):
     with transaction.atomic(), connection.cursor() as cursor:
         dialect = engine.Dialect("postgresql")
         engine._stage_inputs(cursor, dialect, engine.contract_windows(link.contract, as_of)[0])
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + engine._aggregate_select(dialect))
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + engine._aggregate_select(dialect, skip_kept=True))
         plan = [row[0] for row in cursor.fetchall()]
     return statistics.median(timings), plan
 

@@ -312,21 +312,7 @@ def _check_term(form, start, end):
 class ContractTermsForm(forms.ModelForm):
     class Meta:
         model = PerformanceContract
-        fields = [
-            "reference",
-            "name",
-            "start_date",
-            "end_date",
-            "mou_signed_on",
-            "signed_on",
-            "per_pupil_allocation",
-            "central_office_share_pct",
-            "improvement_grant_amount",
-            "accountable_from_year",
-            "on_track_threshold",
-            "at_risk_threshold",
-            "notes",
-        ]
+        fields = list(PerformanceContract.TERMS)
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),

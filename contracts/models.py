@@ -224,6 +224,23 @@ class PerformanceContract(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContractQuerySet.as_manager()
+
+    # The terms district staff edit (the terms form) and the contract's change history shows.
+    TERMS = (
+        "reference",
+        "name",
+        "start_date",
+        "end_date",
+        "mou_signed_on",
+        "signed_on",
+        "per_pupil_allocation",
+        "central_office_share_pct",
+        "improvement_grant_amount",
+        "accountable_from_year",
+        "on_track_threshold",
+        "at_risk_threshold",
+        "notes",
+    )
     history = HistoricalRecords()
 
     class Meta:

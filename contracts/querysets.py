@@ -6,6 +6,20 @@ from django.db import models
 from turnaround.roles import viewer_for
 
 
+def authority_staff_only(queryset, user):
+    """The rows (contracts, RFPs: a district and an authority each) whose authority the user
+    staffs: for district staff their district's with the district as authority, for state staff
+    their state's districts' with the state as authority; administrators all; others none."""
+    viewer = viewer_for(user)
+    if viewer.is_admin:
+        return queryset.all()
+    if viewer.is_district:
+        return queryset.filter(district_id=viewer.district_id, authority="district")
+    if viewer.is_state:
+        return queryset.filter(district__state_id=viewer.state_id, authority="state")
+    return queryset.none()
+
+
 class ContractQuerySet(models.QuerySet):
     def visible_to(self, user):
         from .models import ON_THE_GROUND_STATUSES
@@ -26,17 +40,9 @@ class ContractQuerySet(models.QuerySet):
         return self.none()
 
     def editable_by(self, user):
-        """Contracts whose terms, targets and lifecycle a user may change: for district staff their
-        district's contracts with the district as authority, for state staff the contracts of their
-        state's districts with the state as authority. Partner staff never edit contracts."""
-        viewer = viewer_for(user)
-        if viewer.is_admin:
-            return self.all()
-        if viewer.is_district:
-            return self.filter(district_id=viewer.district_id, authority="district")
-        if viewer.is_state:
-            return self.filter(district__state_id=viewer.state_id, authority="state")
-        return self.none()
+        """Contracts whose terms, targets and lifecycle a user may change: the authority's staff
+        (authority_staff_only). Partner staff never edit contracts."""
+        return authority_staff_only(self, user)
 
     def in_phase(self, phase, as_of):
         """Contracts in a phase (pre_launch, year_1, year_2, year_3_plus, ended) on a date, in SQL,
@@ -86,14 +92,7 @@ class RfpQuerySet(models.QuerySet):
     def editable_by(self, user):
         """RFPs a user may run (edit, record and select proposals): as for contracts, the
         authority's staff."""
-        viewer = viewer_for(user)
-        if viewer.is_admin:
-            return self.all()
-        if viewer.is_district:
-            return self.filter(district_id=viewer.district_id, authority="district")
-        if viewer.is_state:
-            return self.filter(district__state_id=viewer.state_id, authority="state")
-        return self.none()
+        return authority_staff_only(self, user)
 
 
 class ProposalQuerySet(models.QuerySet):

@@ -236,7 +236,7 @@ def _write_windows(cursor, dialect, windows):
         cursor.execute("ANALYZE engine_window")
 
 
-def _aggregate_select(dialect, verified_only=False, any_kept=True):
+def _aggregate_select(dialect, verified_only=False, skip_kept=False):
     """Per contract year, indicator and school of the windows in engine_window: the count, sum,
     latest period and its value, and for a year still under way the sums a least-squares trend
     needs. The one pass over the measurements.
@@ -247,8 +247,7 @@ def _aggregate_select(dialect, verified_only=False, any_kept=True):
     t = a * mid2 + b) per group afterwards.
 
     On PostgreSQL, a year that is over and whose aggregates are kept (indicators_yearaggregate)
-    is read from there instead of from its measurements; the rows computed afresh are marked
-    `fresh`, for _keep_aggregates."""
+    is read from there instead of from its measurements (see _KEPT_ROWS)."""
     ps = dialect.days_between("m.period_start", "w.year_start")
     pe = dialect.days_between("m.period_end", "w.year_start")
     mid2 = f"CASE WHEN w.elapsed < 1 THEN {ps} + {pe} END"
@@ -270,14 +269,12 @@ def _aggregate_select(dialect, verified_only=False, any_kept=True):
     if verified_only:
         measured += " AND m.verification = 'verified'"
     group = "GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id"
-    # On PostgreSQL (unless from verified values only: the kept aggregates count every value),
-    # the pairs whose aggregates are kept (engine_kept, see _stage_inputs) are left out here and
-    # copied in by _KEPT_ROWS (with none kept, nothing is left out: the first run's plan); the rest
-    # are marked fresh, for _keep_aggregates. OFFSET 0 keeps the
+    # With skip_kept, the pairs whose aggregates are kept (engine_kept, see _stage_inputs) are left
+    # out here and copied in by _KEPT_ROWS after _keep_aggregates has kept what this statement
+    # computed (with none kept, nothing is left out: the first run's plan). OFFSET 0 keeps the
     # subquery from being flattened: the planner would otherwise leave the pairs out only after
     # reading all their measurements.
-    kept = dialect.postgres and not verified_only
-    skip_kept = (
+    leave_out = (
         """
             WHERE NOT EXISTS (
                 SELECT 1 FROM engine_kept a
@@ -285,12 +282,12 @@ def _aggregate_select(dialect, verified_only=False, any_kept=True):
                   AND a.indicator_id = n.indicator_id AND a.school_id = cs.school_id
             )
             OFFSET 0"""
-        if kept and any_kept
+        if skip_kept
         else ""
     )
     return f"""
     WITH {needed}
-    SELECT {columns}{", TRUE AS fresh" if kept else ""}
+    SELECT {columns}
     FROM (
         SELECT w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.value, m.period_end,
                m.period_start, {pe} AS pe, {mid2} AS mid2
@@ -299,7 +296,7 @@ def _aggregate_select(dialect, verified_only=False, any_kept=True):
                    w.elapsed
             FROM needed n
             JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
-            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id{skip_kept}
+            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id{leave_out}
         ) w
         JOIN indicators_measurement m {measured}
     ) x
@@ -310,8 +307,7 @@ def _aggregate_select(dialect, verified_only=False, any_kept=True):
 # The kept aggregates of the batch into engine_sv, beside the rows computed from measurements.
 _KEPT_ROWS = """
     INSERT INTO engine_sv
-    SELECT contract_id, contract_year, indicator_id, school_id, n, s, 0.0, 0.0, 0.0, last_pe, last_value,
-           FALSE
+    SELECT contract_id, contract_year, indicator_id, school_id, n, s, 0.0, 0.0, 0.0, last_pe, last_value
     FROM engine_kept
 """
 
@@ -367,8 +363,8 @@ def _lock_schools(cursor):
 
 
 def _keep_aggregates(cursor):
-    """Keep the aggregates just computed (fresh) for the years that are over, for the locked
-    schools."""
+    """Keep the aggregates just computed from the measurements (engine_sv before _KEPT_ROWS joins
+    them) for the years that are over, for the locked schools."""
     cursor.execute(
         """
         INSERT INTO indicators_yearaggregate
@@ -379,7 +375,7 @@ def _keep_aggregates(cursor):
         FROM engine_sv sv
         JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
         JOIN engine_locked l ON l.school_id = sv.school_id
-        WHERE sv.fresh AND w.elapsed >= 1
+        WHERE w.elapsed >= 1
         ON CONFLICT (contract_id, contract_year, indicator_id, school_id) DO UPDATE SET
             year_start = excluded.year_start, cutoff = excluded.cutoff, n = excluded.n, s = excluded.s,
             last_pe = excluded.last_pe, last_value = excluded.last_value
@@ -512,17 +508,18 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     """The status rows of the windows into the temporary table engine_status (and the stages
     before it). With `keep`, keeps the aggregates of the years that are over (never those of
     verified values only)."""
-    keep = keep and dialect.postgres and not verified_only
+    use_kept = dialect.postgres and not verified_only  # the kept aggregates count every value
+    keep = keep and use_kept
     _stage_inputs(cursor, dialect, windows, keep)
     # Not analysed: PostgreSQL sizes a fresh table from its pages, which is enough for the plans
     # of the next statements (an ANALYZE of each cost more than it saved; bench/recompute.py).
     any_kept = False
-    if dialect.postgres and not verified_only:
+    if use_kept:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM engine_kept)")
         any_kept = cursor.fetchone()[0]
     cursor.execute("DROP TABLE IF EXISTS engine_sv")
     cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only, any_kept)))
-    if dialect.postgres and not verified_only:
+    if use_kept:
         if keep:
             _keep_aggregates(cursor)
         cursor.execute(_KEPT_ROWS)

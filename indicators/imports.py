@@ -230,7 +230,7 @@ def validate(raw_rows, user):
                 "student_group",
                 f"Unknown student group {group!r} (one of: {', '.join(StudentGroup.values)}).",
             )
-        value = _value(cells.get("value"), indicator, problem)
+        value = parse_value(cells.get("value"), indicator, problem)
         if problems:
             errors.extend(problems)
             continue
@@ -265,7 +265,9 @@ def _date(raw, column, problem):
         return None
 
 
-def _value(raw, indicator, problem):
+def parse_value(raw, indicator, problem):
+    """A number within the indicator's plausible range, or None after `problem(column, message)`:
+    the file import's check of a value, also that of a corrected value (indicators/verification.py)."""
     if isinstance(raw, bool):
         raw = None
     if isinstance(raw, int | float):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from turnaround.roles import viewer_for
 
-from .imports import _value
+from .imports import parse_value
 from .models import EventKind, Measurement, MeasurementEvent, Source, Verification
 
 MAX_REASON = 2000
@@ -100,7 +100,9 @@ def answer(user, measurement, value="", comment=""):
     corrected = None
     if str(value).strip():
         problems = []
-        corrected = _value(value, measurement.indicator, lambda column, message: problems.append(message))
+        corrected = parse_value(
+            value, measurement.indicator, lambda column, message: problems.append(message)
+        )
         if problems:
             raise ValidationError({"value": problems})
     if corrected is None and not comment:

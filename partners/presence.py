@@ -199,17 +199,11 @@ def on_the_ground_schools():
     ).distinct()
 
 
-def under_covered(schools, today=None, limit=None):
-    """The schools (with their last complete weeks' cells) under the expected presence for
-    ALERT_WEEKS complete weeks running, among those whose contract had started by then, by name;
-    with `limit`, only the first ones (the ids of all are read, the rows of those shown only)."""
-    flagged, _ = under_covered_count(schools, today, limit)
-    return flagged
-
-
 def under_covered_count(schools, today=None, limit=None):
-    """under_covered's list (at most `limit` long) and the number of schools flagged in all.
-    Counts only, for every school in scope (a state's thousands); cells for those listed."""
+    """The schools (with their last complete weeks' cells) under the expected presence for
+    ALERT_WEEKS complete weeks running, among those whose contract had started by then, by name
+    (at most `limit` of them), and how many there are in all. Counts only for every school in
+    scope (a state's thousands); cells and rows for those listed."""
     today = today or timezone.localdate()
     last_week = week_start(today) - timedelta(days=7)
     first_week = last_week - timedelta(days=7 * (ALERT_WEEKS - 1))

@@ -126,7 +126,7 @@ def test_the_alert_needs_two_complete_weeks_running_under_four_days(school):
     # The week under way never counts: nothing logged yet this week.
     from schools.models import School
 
-    flagged = presence.under_covered(School.objects.all(), today=today)
+    flagged, _ = presence.under_covered_count(School.objects.all(), today=today)
     assert [f["school"] for f in flagged] == [flagged_school]
     assert [c.days for c in flagged[0]["cells"]] == [3, 2]
 
