@@ -85,8 +85,9 @@ def build(as_of):
             [schools, schools],
         )
         cursor.execute(
-            "INSERT INTO partners_organization (name, short_name, kind, website, description) "
-            "SELECT 'Partner ' || p, 'P' || p, 'school_management', '', '' FROM generate_series(1, %s) p",
+            "INSERT INTO partners_organization (name, short_name, kind, website, description, "
+            "visit_edit_window_days) "
+            "SELECT 'Partner ' || p, 'P' || p, 'school_management', '', '', 7 FROM generate_series(1, %s) p",
             [PARTNERS],
         )
         cursor.execute(

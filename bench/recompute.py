@@ -142,8 +142,8 @@ def build(as_of):
             [SCHOOLS],
         )
         cursor.execute(
-            "INSERT INTO partners_organization (name, short_name, kind, website, description) "
-            "SELECT 'Partner ' || p, '', 'school_management', '', '' FROM generate_series(1, 50) p"
+            "INSERT INTO partners_organization (name, short_name, kind, website, description, visit_edit_window_days) "
+            "SELECT 'Partner ' || p, '', 'school_management', '', '', 7 FROM generate_series(1, 50) p"
         )
         cursor.execute(
             """INSERT INTO schools_cluster (district_id, name)
@@ -311,7 +311,7 @@ def floor(as_of):
     from indicators import engine
 
     windows = []
-    for contract in PerformanceContract.objects.only("pk", "start_date", "end_date", "ended_on"):
+    for contract in PerformanceContract.objects.only(*engine.WINDOW_FIELDS):
         windows.extend(engine.contract_windows(contract, as_of)[0])
     values = ", ".join(
         f"({w.contract_id}, {w.contract_year}, DATE '{w.year_start}', DATE '{w.cutoff}')" for w in windows

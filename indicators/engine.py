@@ -44,7 +44,6 @@ LOCK_NAMESPACE = 7101
 # Namespace of the per-school advisory locks that guard the kept year aggregates (the trigger of
 # migration indicators 0005 takes them too).
 SCHOOL_LOCK_NAMESPACE = 7102
-EPOCH = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,23 @@ class Window:
     cutoff: date  # the last day whose measurements count: min(as_of, year end, contract's last day)
     year_days: int
     elapsed: float  # the elapsed fraction of the year on the cutoff day, for pro-rating sums
+    # The contract's terms for the year: leading indicators count in it (before the contract's
+    # accountable-from year; lagging ones from then on), and its status thresholds.
+    leading_year: bool
+    on_track_threshold: float
+    at_risk_threshold: float
+
+
+# The contract fields contract_windows() reads.
+WINDOW_FIELDS = (
+    "pk",
+    "start_date",
+    "end_date",
+    "ended_on",
+    "accountable_from_year",
+    "on_track_threshold",
+    "at_risk_threshold",
+)
 
 
 def contract_windows(contract, as_of):
@@ -81,6 +97,9 @@ def contract_windows(contract, as_of):
                 cutoff=cutoff,
                 year_days=year_days,
                 elapsed=min(1.0, ((cutoff - first).days + 1) / year_days),
+                leading_year=year < contract.accountable_from_year,
+                on_track_threshold=contract.on_track_threshold,
+                at_risk_threshold=contract.at_risk_threshold,
             )
         )
     return windows, final_year
@@ -113,6 +132,10 @@ class Dialect:
             )
         return "x.value"
 
+    def fence(self):
+        """Ends a subquery that the planner must not flatten into the query around it."""
+        return "OFFSET 0" if self.postgres else "LIMIT -1 OFFSET 0"
+
     def temp_table(self, name, select_sql):
         if self.postgres:
             return f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select_sql}"
@@ -140,11 +163,7 @@ def _recompute_batch(ids, as_of):
     computed_at = timezone.now()
     with transaction.atomic():
         _lock(ids, dialect)
-        contracts = list(
-            PerformanceContract.objects.filter(pk__in=ids)
-            .order_by("pk")
-            .only("pk", "start_date", "end_date", "ended_on")
-        )
+        contracts = list(PerformanceContract.objects.filter(pk__in=ids).order_by("pk").only(*WINDOW_FIELDS))
         windows, current = [], {}
         for contract in contracts:
             contract_windows_, current_year = contract_windows(contract, as_of)
@@ -152,16 +171,20 @@ def _recompute_batch(ids, as_of):
             current[contract.pk] = current_year
         found = [c.pk for c in contracts]
         with connection.cursor() as cursor:
-            produced = 0
             if windows:
-                produced = _write_statuses(cursor, dialect, windows, as_of, computed_at)
+                _compute(cursor, dialect, windows, as_of, computed_at)
+            # Before the upsert: the rows to drop are found by the contracts' index among the
+            # rows there were, not among those just written.
             _delete_stale(cursor, found, bool(windows))
+            produced = _write_statuses(cursor, dialect) if windows else 0
             _write_performance(cursor, dialect, current, as_of, computed_at)
             if windows and not dialect.postgres:  # PostgreSQL drops them at commit
                 cursor.execute("DROP TABLE engine_status")
                 cursor.execute("DROP TABLE engine_window")
                 cursor.execute("DROP TABLE engine_school")
                 cursor.execute("DROP TABLE engine_sv")
+                cursor.execute("DROP TABLE engine_member")
+                cursor.execute("DROP TABLE engine_target")
     return produced
 
 
@@ -213,21 +236,24 @@ def _write_windows(cursor, dialect, windows):
                 w.contract_year,
                 w.year_start,
                 w.cutoff,
-                (w.year_start - EPOCH).days,
                 w.year_days,
                 w.elapsed,
+                1 if w.leading_year else 0,
+                w.on_track_threshold,
+                w.at_risk_threshold,
             )
             for w in windows
         ],
         # floats typed as such: a bare 365.0 would be numeric, and numeric arithmetic is slow
-        casts={2: "date", 3: "date", 5: "float8", 6: "float8"},
+        casts={2: "date", 3: "date", 4: "float8", 5: "float8", 7: "float8", 8: "float8"},
     )
     cursor.execute("DROP TABLE IF EXISTS engine_window")
     cursor.execute(
         dialect.temp_table(
             "engine_window",
             "SELECT column1 AS contract_id, column2 AS contract_year, column3 AS year_start, "
-            "column4 AS cutoff, column5 AS start_day, column6 AS year_days, column7 AS elapsed "
+            "column4 AS cutoff, column5 AS year_days, column6 AS elapsed, column7 AS leading_year, "
+            "column8 AS on_track_threshold, column9 AS at_risk_threshold "
             f"FROM (VALUES {values}) AS v",
         ),
         params,
@@ -247,16 +273,12 @@ def _aggregate_select(dialect, verified_only=False, skip_kept=False):
     t = a * mid2 + b) per group afterwards.
 
     On PostgreSQL, a year that is over and whose aggregates are kept (indicators_yearaggregate)
-    is read from there instead of from its measurements (see _KEPT_ROWS)."""
+    is read from there instead of from its measurements (see _stage_inputs)."""
     ps = dialect.days_between("m.period_start", "w.year_start")
     pe = dialect.days_between("m.period_end", "w.year_start")
     mid2 = f"CASE WHEN w.elapsed < 1 THEN {ps} + {pe} END"
     needed = """
-    needed AS (
-        SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id
-        FROM contracts_target t
-        JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
-    )"""
+    needed AS (SELECT DISTINCT contract_id, contract_year, indicator_id FROM engine_target)"""
     columns = f"""
            x.contract_id, x.contract_year, x.indicator_id, x.school_id, COUNT(*) AS n, SUM(x.value) AS s,
            CAST(COALESCE(SUM(x.mid2), 0) AS DOUBLE PRECISION) AS sm,
@@ -269,34 +291,35 @@ def _aggregate_select(dialect, verified_only=False, skip_kept=False):
     if verified_only:
         measured += " AND m.verification = 'verified'"
     group = "GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id"
-    # With skip_kept, the pairs whose aggregates are kept (engine_kept, see _stage_inputs) are left
-    # out here and copied in by _KEPT_ROWS after _keep_aggregates has kept what this statement
-    # computed (with none kept, nothing is left out: the first run's plan). OFFSET 0 keeps the
-    # subquery from being flattened: the planner would otherwise leave the pairs out only after
-    # reading all their measurements.
-    leave_out = (
-        """
-            WHERE NOT EXISTS (
+    # With skip_kept, the pairs of the years that are over whose aggregates are kept (engine_kept,
+    # see _stage_inputs) are left out: an anti-join over those years' pairs only, the years under
+    # way taken whole (with none kept, nothing is left out: the first run's plan). OFFSET 0 keeps
+    # the subquery from being flattened: the planner would otherwise leave the pairs out only
+    # after reading all their measurements.
+    pairs = """
+            SELECT n.contract_id, n.contract_year, n.indicator_id, cs.school_id, w.year_start, w.cutoff,
+                   w.elapsed
+            FROM needed n
+            JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
+            JOIN engine_member cs ON cs.contract_id = n.contract_id"""
+    if skip_kept:
+        pairs = f"""{pairs}
+            WHERE w.elapsed < 1
+            UNION ALL
+            SELECT * FROM ({pairs}
+            WHERE w.elapsed >= 1 AND NOT EXISTS (
                 SELECT 1 FROM engine_kept a
                 WHERE a.contract_id = n.contract_id AND a.contract_year = n.contract_year
                   AND a.indicator_id = n.indicator_id AND a.school_id = cs.school_id
             )
-            OFFSET 0"""
-        if skip_kept
-        else ""
-    )
+            OFFSET 0) kept_out"""
     return f"""
     WITH {needed}
     SELECT {columns}
     FROM (
         SELECT w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.value, m.period_end,
                m.period_start, {pe} AS pe, {mid2} AS mid2
-        FROM (
-            SELECT n.contract_id, n.contract_year, n.indicator_id, cs.school_id, w.year_start, w.cutoff,
-                   w.elapsed
-            FROM needed n
-            JOIN engine_window w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
-            JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id{leave_out}
+        FROM ({pairs}
         ) w
         JOIN indicators_measurement m {measured}
     ) x
@@ -304,19 +327,37 @@ def _aggregate_select(dialect, verified_only=False, skip_kept=False):
     """
 
 
-# The kept aggregates of the batch into engine_sv, beside the rows computed from measurements.
-_KEPT_ROWS = """
-    INSERT INTO engine_sv
-    SELECT contract_id, contract_year, indicator_id, school_id, n, s, 0.0, 0.0, 0.0, last_pe, last_value
-    FROM engine_kept
+# The value of a school by the indicator's aggregation, from its count, sum and latest value.
+_SCHOOL_VALUE = (
+    "CASE i.aggregation WHEN 'sum' THEN {0}.s WHEN 'mean' THEN {0}.s / {0}.n ELSE {0}.last_value END"
+)
+
+
+# The targets of the batch's windows, read once for the statements that need them.
+_TARGETS = """
+    SELECT t.contract_id, t.contract_year, t.indicator_id, t.school_id, t.baseline, t.target
+    FROM contracts_target t
+    JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
+"""
+# The schools of the batch's contracts with their enrolment: a small table that the later
+# statements hash-join, where a join to schools_school would look each row's school up by index.
+_MEMBERS = """
+    SELECT cs.contract_id, cs.school_id, sc.enrolment
+    FROM contracts_contractschool cs
+    JOIN schools_school sc ON sc.id = cs.school_id
+    WHERE cs.contract_id IN (SELECT contract_id FROM engine_window)
 """
 
 
 def _stage_inputs(cursor, dialect, windows, keep=True):
-    """The temporary tables the aggregate reads: the windows and, on PostgreSQL, the schools
-    locked for keeping aggregates and the batch's kept aggregates of the years that are over
-    (fetched by index per window; as a table of its own, hash-joined by the aggregate)."""
+    """The temporary tables the aggregate reads: the windows, their targets, the contracts' schools
+    and, on PostgreSQL, the schools locked for keeping aggregates and the batch's kept aggregates
+    of the years that are over (engine_kept), read by the windows' keys (_KEPT_SCHOOLS turns them
+    into school values)."""
     _write_windows(cursor, dialect, windows)
+    for name, select_sql in (("engine_target", _TARGETS), ("engine_member", _MEMBERS)):
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(dialect.temp_table(name, select_sql))
     if not dialect.postgres:
         return
     if keep:
@@ -325,19 +366,12 @@ def _stage_inputs(cursor, dialect, windows, keep=True):
     cursor.execute(
         """
         CREATE TEMPORARY TABLE engine_kept ON COMMIT DROP AS
-        WITH needed AS (
-            SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id, w.year_start, w.cutoff
-            FROM engine_window w
-            JOIN contracts_target t ON t.contract_id = w.contract_id AND t.contract_year = w.contract_year
-            WHERE w.elapsed >= 1
-        )
-        SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, a.n, a.s, a.last_pe,
-               a.last_value
-        FROM needed n
+        SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, a.n, a.s, a.last_value
+        FROM engine_window w
         JOIN indicators_yearaggregate a
-          ON a.contract_id = n.contract_id AND a.contract_year = n.contract_year
-         AND a.indicator_id = n.indicator_id AND a.year_start = n.year_start AND a.cutoff = n.cutoff
-        JOIN contracts_contractschool cs ON cs.contract_id = a.contract_id AND cs.school_id = a.school_id
+          ON a.contract_id = w.contract_id AND a.contract_year = w.contract_year
+         AND a.year_start = w.year_start AND a.cutoff = w.cutoff
+        WHERE w.elapsed >= 1
         """
     )
 
@@ -353,18 +387,15 @@ def _lock_schools(cursor):
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE engine_locked ON COMMIT DROP AS
-        SELECT s.school_id FROM (
-            SELECT DISTINCT cs.school_id FROM contracts_contractschool cs
-            WHERE cs.contract_id IN (SELECT contract_id FROM engine_window)
-        ) s
+        SELECT s.school_id FROM (SELECT DISTINCT school_id FROM engine_member) s
         WHERE pg_try_advisory_xact_lock({SCHOOL_LOCK_NAMESPACE}, s.school_id::integer)
         """
     )
 
 
 def _keep_aggregates(cursor):
-    """Keep the aggregates just computed from the measurements (engine_sv before _KEPT_ROWS joins
-    them) for the years that are over, for the locked schools."""
+    """Keep the aggregates just computed from the measurements (engine_sv) for the years that are
+    over, for the locked schools."""
     cursor.execute(
         """
         INSERT INTO indicators_yearaggregate
@@ -386,39 +417,69 @@ def _keep_aggregates(cursor):
 def _school_select(dialect):
     """Per school, from the aggregates in engine_sv: the value to date and the projected year-end
     value (see _aggregate_select for the sums). The trend is computed only for years under way:
-    a year that is over projects to its value."""
+    a year that is over projects to its value.
+
+    Each layer computes its terms once per row and the next reads them (a fence keeps the
+    layers apart: flattened, the planner would copy the slope's expression into every place that
+    uses it, and evaluate it there again)."""
+    fence = dialect.fence()
     clamp = "CASE WHEN {0} < 0 THEN 0.0 WHEN {0} > 1 THEN 1.0 ELSE {0} END"
-    slope = (
-        "(CASE WHEN q.n > 1 AND ABS(q.n * q.stt - q.st * q.st) > 1e-12 "
-        "THEN (q.n * q.stv - q.st * q.s) / (q.n * q.stt - q.st * q.st) ELSE 0.0 END)"
-    )
-    intercept = f"((q.s - {slope} * q.st) / q.n)"
-    rest_mean = f"({intercept} + {slope} * (q.covered + 1.0) / 2.0)"
     return f"""
-    SELECT q.contract_id, q.contract_year, q.indicator_id, q.school_id, q.unit, q.enrolment, q.value,
-           CASE WHEN q.elapsed >= 1 THEN q.value
-                WHEN q.aggregation = 'last' THEN {intercept} + {slope}
-                WHEN q.aggregation = 'mean' THEN (q.s / q.n) * q.covered + {rest_mean} * (1.0 - q.covered)
-                WHEN q.covered <= 0 THEN q.s
-                ELSE q.s + {rest_mean} * q.n * (1.0 - q.covered) / q.covered
+    SELECT r.contract_id, r.contract_year, r.indicator_id, r.school_id, r.unit, r.enrolment, r.value,
+           CASE WHEN r.elapsed >= 1 THEN r.value
+                WHEN r.aggregation = 'last' THEN r.intercept + r.slope
+                WHEN r.aggregation = 'mean'
+                    THEN (r.s / r.n) * r.covered + r.rest_mean * (1.0 - r.covered)
+                WHEN r.covered <= 0 THEN r.s
+                ELSE r.s + r.rest_mean * r.n * (1.0 - r.covered) / r.covered
            END AS projection
     FROM (
-        -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
-        SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
-               i.aggregation, i.unit, sc.enrolment, w.elapsed,
-               CASE i.aggregation WHEN 'sum' THEN sv.s WHEN 'mean' THEN sv.s / sv.n ELSE sv.last_value END
-                   AS value,
-               {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
-               sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
-               sv.smm / (4.0 * w.year_days * w.year_days) + sv.sm * 0.5 / (w.year_days * w.year_days)
-                   + sv.n * 0.25 / (w.year_days * w.year_days) AS stt,
-               sv.smv / (2.0 * w.year_days) + sv.s * 0.5 / w.year_days AS stv
-        FROM engine_sv sv
-        JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
-        JOIN indicators_indicator i ON i.id = sv.indicator_id
-        JOIN schools_school sc ON sc.id = sv.school_id
-    ) q
+        SELECT l.*, l.intercept + l.slope * (l.covered + 1.0) / 2.0 AS rest_mean
+        FROM (
+            SELECT k.*, (k.s - k.slope * k.st) / k.n AS intercept
+            FROM (
+                SELECT q.*,
+                       CASE WHEN q.elapsed < 1 AND q.n > 1 AND ABS(q.n * q.stt - q.st * q.st) > 1e-12
+                            THEN (q.n * q.stv - q.st * q.s) / (q.n * q.stt - q.st * q.st) ELSE 0.0 END
+                           AS slope
+                FROM (
+                    -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
+                    SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
+                           i.aggregation, i.unit, cs.enrolment, w.elapsed,
+                           {_SCHOOL_VALUE.format("sv")} AS value,
+                           {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
+                           sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
+                           sv.smm / (4.0 * w.year_days * w.year_days)
+                               + sv.sm * 0.5 / (w.year_days * w.year_days)
+                               + sv.n * 0.25 / (w.year_days * w.year_days) AS stt,
+                           sv.smv / (2.0 * w.year_days) + sv.s * 0.5 / w.year_days AS stv
+                    FROM engine_sv sv
+                    JOIN engine_window w
+                      ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+                    JOIN indicators_indicator i ON i.id = sv.indicator_id
+                    JOIN engine_member cs ON cs.contract_id = sv.contract_id AND cs.school_id = sv.school_id
+                    {fence}
+                ) q
+                {fence}
+            ) k
+            {fence}
+        ) l
+        {fence}
+    ) r
     """
+
+
+# The school values of the kept aggregates (engine_kept) beside those computed from measurements:
+# a year that is over projects to its value, so these rows skip the trend of _school_select. Only
+# the schools still in the contract count.
+_KEPT_SCHOOLS = f"""
+    INSERT INTO engine_school
+    SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, i.unit, cs.enrolment,
+           {_SCHOOL_VALUE.format("a")}, {_SCHOOL_VALUE.format("a")}
+    FROM engine_kept a
+    JOIN engine_member cs ON cs.contract_id = a.contract_id AND cs.school_id = a.school_id
+    JOIN indicators_indicator i ON i.id = a.indicator_id
+"""
 
 
 def _status_select(dialect, as_of, computed_at):
@@ -437,18 +498,17 @@ def _status_select(dialect, as_of, computed_at):
     ),
     r AS (
         SELECT t.contract_id, t.indicator_id, t.school_id, t.contract_year,
-               CASE WHEN t.contract_year < c.accountable_from_year THEN i.kind = 'leading'
-                    ELSE i.kind = 'lagging' END AS accountable,
+               CASE WHEN w.leading_year = 1 THEN i.kind = 'leading' ELSE i.kind = 'lagging' END
+                   AS accountable,
                CASE WHEN t.school_id IS NULL THEN cl.value ELSE schp.value END AS value,
                CASE WHEN t.school_id IS NULL THEN cl.projection ELSE schp.projection END AS projection,
                CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * w.elapsed
                     ELSE t.baseline END AS baseline,
                CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.target * w.elapsed
                     ELSE t.target END AS target,
-               t.target AS year_target, i.direction, c.on_track_threshold, c.at_risk_threshold
-        FROM contracts_target t
+               t.target AS year_target, i.direction, w.on_track_threshold, w.at_risk_threshold
+        FROM engine_target t
         JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
-        JOIN contracts_performancecontract c ON c.id = t.contract_id
         JOIN indicators_indicator i ON i.id = t.indicator_id
         -- plain equi-joins (a NULL school matches no school row), so that they can hash
         LEFT JOIN engine_school schp ON schp.contract_id = t.contract_id
@@ -519,12 +579,12 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
         any_kept = cursor.fetchone()[0]
     cursor.execute("DROP TABLE IF EXISTS engine_sv")
     cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only, any_kept)))
-    if use_kept:
-        if keep:
-            _keep_aggregates(cursor)
-        cursor.execute(_KEPT_ROWS)
+    if keep:
+        _keep_aggregates(cursor)
     cursor.execute("DROP TABLE IF EXISTS engine_school")
     cursor.execute(dialect.temp_table("engine_school", _school_select(dialect)))
+    if use_kept:
+        cursor.execute(_KEPT_SCHOOLS)
     select_sql, params = _status_select(dialect, as_of, computed_at)
     cursor.execute("DROP TABLE IF EXISTS engine_status")
     cursor.execute(dialect.temp_table("engine_status", select_sql), params)
@@ -541,9 +601,7 @@ def evaluate(contract_ids, as_of=None, verified_only=False):
     as_of = as_of or timezone.localdate()
     dialect = Dialect(connection.vendor)
     windows = []
-    for contract in PerformanceContract.objects.filter(pk__in=contract_ids).only(
-        "pk", "start_date", "end_date", "ended_on"
-    ):
+    for contract in PerformanceContract.objects.filter(pk__in=contract_ids).only(*WINDOW_FIELDS):
         windows.extend(contract_windows(contract, as_of)[0])
     if not windows:
         return []
@@ -563,8 +621,8 @@ def evaluate(contract_ids, as_of=None, verified_only=False):
     return rows
 
 
-def _write_statuses(cursor, dialect, windows, as_of, computed_at):
-    _compute(cursor, dialect, windows, as_of, computed_at)
+def _write_statuses(cursor, dialect):
+    """Upsert the rows of engine_status into the status table, skipping unchanged rows."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGING + ("computed_at",))
     changed = " OR ".join(
         f"s.{c} IS DISTINCT FROM excluded.{c}" if dialect.postgres else f"s.{c} IS NOT excluded.{c}"
