@@ -197,9 +197,18 @@ def _lock(ids, dialect):
         cursor.execute("SET LOCAL jit = off")
         # The grouped pass sorts a batch's measurement rows: in memory, not in files.
         cursor.execute("SET LOCAL work_mem = '64MB'")
+    lock_contracts(ids)
+
+
+def lock_contracts(ids):
+    """Take the engine's lock of each of these contracts (PostgreSQL; in id order, until the
+    transaction ends): a recompute of them, or a deletion (indicators.signals), waits for it."""
+    if connection.vendor != "postgresql" or not ids:
+        return
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, s.id) FROM (SELECT unnest(%s::integer[]) AS id ORDER BY 1) s",
-            [LOCK_NAMESPACE, list(ids)],
+            [LOCK_NAMESPACE, sorted(ids)],
         )
 
 

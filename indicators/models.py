@@ -262,14 +262,32 @@ class PerformanceStatus(models.TextChoices):
 
 class IndicatorStatus(models.Model):
     """A computed row: how one indicator stands against its target, for one contract year and one
-    school or (school empty) the whole cluster. Written only by the indicator engine."""
+    school or (school empty) the whole cluster. Written only by the indicator engine.
+
+    Its foreign keys have no constraint in the database (db_constraint=False): the engine writes
+    rows only from the targets it joins, each of which references an existing contract,
+    indicator and school, and checking three keys per row cost a full recompute about a sixth of
+    its time (docs/figures.md). Deletes still cascade (Django's collector); a contract's deletion
+    takes the contract's engine lock first (indicators.signals), so it cannot interleave with a
+    recompute writing that contract's rows; an indicator or school is protected by the targets
+    that reference it."""
 
     contract = models.ForeignKey(
-        "contracts.PerformanceContract", on_delete=models.CASCADE, related_name="indicator_statuses"
+        "contracts.PerformanceContract",
+        on_delete=models.CASCADE,
+        related_name="indicator_statuses",
+        db_constraint=False,
     )
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="statuses")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="statuses", db_constraint=False
+    )
     school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="indicator_statuses"
+        "schools.School",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indicator_statuses",
+        db_constraint=False,
     )
     contract_year = models.PositiveSmallIntegerField()
     accountable = models.BooleanField()

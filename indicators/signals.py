@@ -3,11 +3,12 @@
 Single saves and deletes come through these signals; bulk writes (the measurement import) call
 tasks.schedule_recompute themselves, once per file."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from contracts.models import ContractSchool, PerformanceContract, Target
 
+from . import engine
 from .models import Measurement
 from .tasks import schedule_recompute
 
@@ -40,3 +41,12 @@ def contract_changed(sender, instance, raw=False, **kwargs):
 @receiver([post_save, post_delete], sender=ContractSchool, dispatch_uid="recompute-on-contract-school")
 def contract_schools_changed(sender, instance, **kwargs):
     schedule_recompute([instance.contract_id])
+
+
+@receiver(pre_delete, sender=PerformanceContract, dispatch_uid="lock-contract-on-delete")
+def contract_deleting(sender, instance, **kwargs):
+    """A contract's deletion takes the engine's lock of the contract before anything is deleted:
+    it waits for a recompute that is writing the contract's statuses, then deletes them, and a
+    recompute that starts meanwhile waits, then finds no contract. The status table has no
+    foreign key that would refuse the rows of a deleted contract (indicators.models)."""
+    engine.lock_contracts([instance.pk])
