@@ -1,6 +1,7 @@
-"""The status table's keys have no foreign key constraint (the engine writes rows only from the
-targets it joins): what keeps a deleted contract from leaving status rows behind is the engine's
-lock of the contract, which a deletion takes before it deletes anything (indicators.signals)."""
+"""The keys of the tables the engine writes (statuses, kept year aggregates) have no foreign key
+constraint: the engine writes rows only from the targets and schools it joins. What keeps a
+deleted contract from leaving rows behind is the engine's lock of the contract, which a deletion
+takes before it deletes anything (indicators.signals)."""
 
 import threading
 import time
@@ -12,7 +13,7 @@ from django.db import connection, transaction
 
 from contracts.models import Target
 from indicators import engine
-from indicators.models import IndicatorStatus
+from indicators.models import IndicatorStatus, YearAggregate
 from tests.factories import ContractFactory, indicator
 from tests.tasks.conftest import database_url
 
@@ -24,7 +25,7 @@ def _postgres(postgres):
     """Every test here needs PostgreSQL (tests/conftest.py skips or fails without it)."""
 
 
-def test_a_contract_deleted_while_a_recompute_writes_its_statuses_leaves_none_behind():
+def test_a_contract_deleted_while_a_recompute_writes_its_rows_leaves_none_behind():
     contract = ContractFactory(
         start_date=date(2024, 7, 1), end_date=date(2029, 6, 30), lifecycle_status="active"
     )
@@ -56,6 +57,18 @@ def test_a_contract_deleted_while_a_recompute_writes_its_statuses_leaves_none_be
                 "VALUES (%s, %s, NULL, 2, FALSE, %s, 85, 'on_track', now())",
                 [contract.pk, attendance.pk, date(2025, 10, 15)],
             )
+            cursor.execute(
+                "INSERT INTO indicators_yearaggregate (contract_id, contract_year, indicator_id, "
+                "school_id, year_start, cutoff, n, s, last_pe, last_value) "
+                "VALUES (%s, 1, %s, %s, %s, %s, 1, 84, 91, 84)",
+                [
+                    contract.pk,
+                    attendance.pk,
+                    contract.schools.first().pk,
+                    date(2024, 7, 1),
+                    date(2025, 6, 30),
+                ],
+            )
         thread = threading.Thread(target=delete)
         thread.start()
         time.sleep(0.5)
@@ -68,6 +81,7 @@ def test_a_contract_deleted_while_a_recompute_writes_its_statuses_leaves_none_be
     assert not failures
     assert not type(contract).objects.filter(pk=contract.pk).exists()
     assert not IndicatorStatus.objects.filter(contract_id=contract.pk).exists()
+    assert not YearAggregate.objects.filter(contract_id=contract.pk).exists()
 
 
 def test_a_recompute_of_a_contract_being_deleted_waits_and_writes_nothing():
