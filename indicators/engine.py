@@ -517,7 +517,14 @@ def _status_select(dialect, as_of, computed_at):
                CASE WHEN MAX(unit) = 'count' THEN SUM(projection)
                     WHEN SUM(enrolment) > 0 THEN SUM(projection * enrolment) / SUM(enrolment)
                     ELSE AVG(projection) END AS projection
-        FROM engine_school
+        -- The schools in school order: a floating-point sum depends on the order of its terms (in
+        -- the last bit), and engine_school's order depends on the plan and on which schools were
+        -- kept. A sorted subquery is not flattened, and the aggregate above keeps its order.
+        FROM (
+            SELECT contract_id, contract_year, indicator_id, unit, enrolment, value, projection
+            FROM engine_school
+            ORDER BY contract_id, contract_year, indicator_id, school_id
+        ) s
         GROUP BY contract_id, contract_year, indicator_id
     ),
     r AS (
