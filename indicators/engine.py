@@ -347,6 +347,11 @@ def _aggregate_select(dialect, verified_only=False, skip_kept=False):
         FROM ({pairs}
         ) w
         JOIN indicators_measurement m {measured}
+        -- Each school's measurements in period order: a floating-point sum depends on the order
+        -- of its terms (in its last bit), and the order of the rows here depends on the plan,
+        -- which differs with and without kept aggregates. Sorted, the same measurements always
+        -- give the same bits (and a recompute that changes nothing writes nothing).
+        ORDER BY w.contract_id, w.contract_year, w.indicator_id, m.school_id, m.period_end, m.period_start
     ) x
     {group}
     """
