@@ -12,10 +12,10 @@ recompute of the contracts whose values changed.
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Value
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Value
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -63,6 +63,7 @@ class Cell:
     days: int  # distinct school days with an on-site visit
     expected: int  # school days in the week: 5 less the district's non-school weekdays
     in_progress: bool = False
+    before_start: bool = False  # the week ended before the school's contract started
 
     @property
     def percent(self):
@@ -74,11 +75,15 @@ class Cell:
     @property
     def under(self):
         """Fewer on-site days than expected of a full week (4), or than a short week's school days."""
-        return self.expected > 0 and self.days < min(ALERT_BELOW_DAYS, self.expected)
+        if self.before_start or self.expected <= 0:
+            return False
+        return self.days < min(ALERT_BELOW_DAYS, self.expected)
 
     @property
     def level(self):
         """A word for the heatmap's colour."""
+        if self.before_start:
+            return "before-start"
         if self.expected <= 0:
             return "no-school"
         if self.days >= self.expected:
@@ -169,20 +174,39 @@ def _as_date(value):
     return value
 
 
-def grid(schools, weeks=HEATMAP_WEEKS, today=None):
-    """The heatmap: schools by the last `weeks` ISO weeks (the current one last).
+def grid(schools, weeks=HEATMAP_WEEKS, today=None, start=None):
+    """The heatmap: schools by the last `weeks` ISO weeks (the current one last). A week that
+    ended before the school's contract started expects nothing: `start` is that date for every
+    school (one contract's page); by default each school's is the earliest start of its contracts
+    on the ground.
 
-    Two queries: the schools, and `coverage`."""
+    Three queries: the schools, their starts (none when `start` is given), and `coverage`."""
     today = today or timezone.localdate()
     last_week = week_start(today)
     first_week = last_week - timedelta(days=7 * (weeks - 1))
     schools = list(schools.order_by("name"))
+    if start is not None:
+        starts = {school.pk: start for school in schools}
+    else:
+        starts = dict(
+            ContractSchool.objects.filter(
+                school__in=[s.pk for s in schools], contract__lifecycle_status__in=ON_THE_GROUND_STATUSES
+            )
+            .values("school_id")
+            .annotate(start=Min("contract__start_date"))
+            .values_list("school_id", "start")
+        )
     cells = coverage([s.pk for s in schools], first_week, last_week, today=today)
     columns = weeks_between(first_week, last_week)
     rows = []
     for school in schools:
-        row = [cells[school.pk, week] for week in columns]
-        rows.append({"school": school, "cells": row, "alert": _alert([c for c in row if not c.in_progress])})
+        start = starts.get(school.pk)
+        row = [
+            replace(cell, before_start=True) if start and cell.week + timedelta(days=4) < start else cell
+            for cell in (cells[school.pk, week] for week in columns)
+        ]
+        complete = [c for c in row if not c.in_progress and not c.before_start]
+        rows.append({"school": school, "cells": row, "alert": _alert(complete)})
     return {"weeks": columns, "rows": rows, "today": today}
 
 

@@ -21,5 +21,5 @@ def presence_heatmap(context, contract, weeks=presence.HEATMAP_WEEKS):
     grid = None
     if contract.lifecycle_status in ON_THE_GROUND_STATUSES:
         schools = School.objects.visible_to(user).filter(contract_links__contract=contract)
-        grid = presence.grid(schools, weeks=weeks)
+        grid = presence.grid(schools, weeks=weeks, start=contract.start_date)
     return {"presence": grid, "heatmap_id": f"presence-contract-{contract.pk}", "request": context["request"]}

@@ -1,6 +1,7 @@
 """The field visit pages for every role: scope, follow-ups closed with a note, the calendar, the
 presence heatmap and alert, and the barrier counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from contracts.models import PerformanceContract
 from partners.models import FollowUp
 from partners.presence import week_start
 from schools.models import NonSchoolDay
@@ -187,6 +189,27 @@ def test_the_contract_page_shows_its_schools_presence_to_district_staff(client, 
     assert 'data-testid="presence-heatmap"' in html
     assert f'data-school-id="{world.school_a.pk}"' in html
     assert f'data-week="{monday:%Y-%m-%d}" data-days="1" data-expected="5"' in html
+
+
+def test_weeks_before_the_contract_started_expect_nothing_and_raise_no_alert(client, world):
+    """A contract that started two weeks ago: the heatmap's earlier weeks are marked as before its
+    start, not as weeks without presence, on the contract page and the presence page alike."""
+    this_week = week_start(world.today)
+    start = this_week - timedelta(days=14)
+    PerformanceContract.objects.filter(pk=world.contract_a.pk).update(start_date=start)
+    client.force_login(world.users["district_a"])
+    html = client.get(reverse("contracts:detail", args=[world.contract_a.pk])).content.decode()
+
+    def cell(week):
+        return re.search(rf'<td[^>]*data-week="{week:%Y-%m-%d}"[^>]*>', html).group(0)
+
+    assert "data-before-start" in cell(this_week - timedelta(days=21))
+    assert "data-before-start" not in cell(start)
+    grid = client.get(reverse("partners:presence")).context["presence"]
+    row = next(r for r in grid["rows"] if r["school"] == world.school_a)
+    assert [c.before_start for c in row["cells"]][-4:] == [True, False, False, False]
+    assert row["cells"][-4].level == "before-start" and not row["cells"][-4].under
+    assert row["alert"]  # the two complete weeks since the start have no visit
 
 
 def test_the_home_page_warns_of_schools_under_four_days_two_weeks_running(client, world):
