@@ -21,7 +21,14 @@ import time
 from datetime import date
 from urllib.parse import urlparse
 
-from bench.recompute import ensure_database, first_month, setup_django
+from bench.recompute import (
+    ensure_database,
+    first_month,
+    insert_cluster_memberships,
+    insert_cluster_targets,
+    insert_monthly_measurements,
+    setup_django,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/turnaround_bench_pages"
 SCHOOLS_PER_CONTRACT = 4
@@ -96,12 +103,7 @@ def build(as_of):
                FROM generate_series(1, %s) c""",
             [CONTRACTS, CONTRACTS],
         )
-        cursor.execute(
-            """INSERT INTO schools_clustermembership (cluster_id, school_id)
-               SELECT c.id, s.id FROM schools_cluster c
-               JOIN schools_school s ON (substr(s.state_id, 4)::int - 1) / %s + 1 = substr(c.name, 9)::int""",
-            [SCHOOLS_PER_CONTRACT],
-        )
+        insert_cluster_memberships(cursor, SCHOOLS_PER_CONTRACT)
         # Five-year contracts starting on 1 July of the last five school years (and some next July:
         # pre-launch); most active, every tenth on probation, renewed, terminated or a draft.
         cursor.execute(
@@ -128,38 +130,10 @@ def build(as_of):
                FROM contracts_performancecontract pc
                JOIN schools_clustermembership m ON m.cluster_id = pc.cluster_id"""
         )
-        cursor.execute(
-            "SELECT id, code, unit, min_value, max_value FROM indicators_indicator WHERE code = ANY(%s)",
-            [INDICATORS],
+        insert_monthly_measurements(
+            cursor, INDICATORS, first_month(as_of, MONTHS), date(as_of.year, as_of.month, 1)
         )
-        for indicator_id, code, unit, low, high in cursor.fetchall():
-            spread = "20" if unit == "count" else f"({high or 100} - {low or 0}) * 0.6"
-            base = "0" if unit == "count" else f"{low or 0} + ({high or 100} - {low or 0}) * 0.2"
-            cursor.execute(
-                f"""INSERT INTO indicators_measurement
-                       (school_id, indicator_id, period_start, period_end, student_group, value, source,
-                        verification, dispute_reason, created_at, updated_at)
-                    SELECT s.id, %s, m::date, (m + interval '1 month' - interval '1 day')::date, 'all',
-                           round(({base} + {spread} * ((s.id * 7919 + extract(epoch from m)::bigint / 86400
-                                  * 104729) %% 1000) / 1000.0)::numeric, 1),
-                           'import', 'verified', '', now(), now()
-                    FROM schools_school s
-                    CROSS JOIN generate_series(%s::date, %s::date, interval '1 month') m""",
-                [indicator_id, first_month(as_of, MONTHS), date(as_of.year, as_of.month, 1)],
-            )
-            print(f"  measurements: {code}", flush=True)
-        cursor.execute(
-            """INSERT INTO contracts_target (contract_id, indicator_id, contract_year, school_id, baseline, target)
-               SELECT pc.id, i.id, y, NULL,
-                      CASE WHEN i.unit = 'count' THEN 40 ELSE coalesce(i.min_value, 0)
-                           + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * 0.45 END,
-                      CASE WHEN i.unit = 'count' THEN 30 + y ELSE coalesce(i.min_value, 0)
-                           + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * (0.45 + 0.04 * y) END
-               FROM contracts_performancecontract pc CROSS JOIN indicators_indicator i
-               CROSS JOIN generate_series(1, 5) y
-               WHERE i.code = ANY(%s)""",
-            [INDICATORS],
-        )
+        insert_cluster_targets(cursor, INDICATORS)
         cursor.execute(
             """INSERT INTO contracts_target (contract_id, indicator_id, contract_year, school_id, baseline, target)
                SELECT cs.contract_id, i.id, y, cs.school_id, 45, 47 + 3 * y

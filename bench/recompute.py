@@ -154,12 +154,7 @@ def build(as_of):
                FROM generate_series(1, %s) c""",
             [SCHOOLS_PER_CONTRACT, CONTRACTS],
         )
-        cursor.execute(
-            """INSERT INTO schools_clustermembership (cluster_id, school_id)
-               SELECT c.id, s.id FROM schools_cluster c
-               JOIN schools_school s ON (substr(s.state_id, 4)::int - 1) / %s + 1 = substr(c.name, 9)::int""",
-            [SCHOOLS_PER_CONTRACT],
-        )
+        insert_cluster_memberships(cursor, SCHOOLS_PER_CONTRACT)
         # 5-year contracts starting on 1 July of each of the last five school years: every
         # contract year from 1 to 5 is current somewhere.
         sy = as_of.year if as_of.month >= 7 else as_of.year - 1
@@ -180,43 +175,64 @@ def build(as_of):
                SELECT pc.id, m.school_id, TRUE FROM contracts_performancecontract pc
                JOIN schools_clustermembership m ON m.cluster_id = pc.cluster_id"""
         )
-        cursor.execute("SELECT id, code FROM indicators_indicator WHERE code = ANY(%s)", [INDICATORS])
-        indicators = cursor.fetchall()
-        for number, (indicator_id, code) in enumerate(indicators, start=1):
-            cursor.execute(
-                "SELECT unit, min_value, max_value FROM indicators_indicator WHERE id = %s", [indicator_id]
-            )
-            unit, low, high = cursor.fetchone()
-            spread = "20" if unit == "count" else f"({high or 100} - {low or 0}) * 0.6"
-            base = "0" if unit == "count" else f"{low or 0} + ({high or 100} - {low or 0}) * 0.2"
-            cursor.execute(
-                f"""INSERT INTO indicators_measurement
-                       (school_id, indicator_id, period_start, period_end, student_group, value, source,
-                        verification, dispute_reason, created_at, updated_at)
-                    SELECT s.id, %s, m::date, (m + interval '1 month' - interval '1 day')::date, 'all',
-                           round(({base} + {spread} * ((s.id * 7919 + extract(epoch from m)::bigint / 86400
-                                  * 104729) %% 1000) / 1000.0)::numeric, 1),
-                           'import', 'verified', '', now(), now()
-                    FROM schools_school s
-                    CROSS JOIN generate_series(%s::date, %s::date, interval '1 month') m""",
-                [indicator_id, start, date(as_of.year, as_of.month, 1)],
-            )
-            print(f"  measurements: {number}/{len(indicators)} indicators ({code})", flush=True)
-        cursor.execute(
-            """INSERT INTO contracts_target (contract_id, indicator_id, contract_year, school_id, baseline, target)
-               SELECT pc.id, i.id, y, NULL,
-                      CASE WHEN i.unit = 'count' THEN 40 ELSE coalesce(i.min_value, 0)
-                           + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * 0.45 END,
-                      CASE WHEN i.unit = 'count' THEN 30 + y ELSE coalesce(i.min_value, 0)
-                           + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * (0.45 + 0.04 * y) END
-               FROM contracts_performancecontract pc CROSS JOIN indicators_indicator i
-               CROSS JOIN generate_series(1, 5) y
-               WHERE i.code = ANY(%s)""",
-            [INDICATORS],
-        )
+        insert_monthly_measurements(cursor, INDICATORS, start, date(as_of.year, as_of.month, 1))
+        insert_cluster_targets(cursor, INDICATORS)
         cursor.execute("DELETE FROM bench_marker")
         cursor.execute("INSERT INTO bench_marker VALUES (%s, %s)", [PARAMETERS, as_of])
     print(f"data set: built in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+# Pieces of the synthetic data sets, shared with bench/pages.py. Schools are named 'XX-00001' on,
+# clusters 'Cluster 1' on; the values are a deterministic spread over each indicator's range.
+def insert_cluster_memberships(cursor, schools_per_cluster):
+    """School n goes into cluster (n - 1) // schools_per_cluster + 1."""
+    cursor.execute(
+        """INSERT INTO schools_clustermembership (cluster_id, school_id)
+           SELECT c.id, s.id FROM schools_cluster c
+           JOIN schools_school s ON (substr(s.state_id, 4)::int - 1) / %s + 1 = substr(c.name, 9)::int""",
+        [schools_per_cluster],
+    )
+
+
+def insert_monthly_measurements(cursor, codes, first, last):
+    """A value for every school, indicator (codes) and month from `first` to `last` (firsts of
+    months), spread over 60% of the indicator's range from 20% up (counts: 0 to 20)."""
+    cursor.execute(
+        "SELECT id, code, unit, min_value, max_value FROM indicators_indicator WHERE code = ANY(%s)", [codes]
+    )
+    indicators = cursor.fetchall()
+    for number, (indicator_id, code, unit, low, high) in enumerate(indicators, start=1):
+        spread = "20" if unit == "count" else f"({high or 100} - {low or 0}) * 0.6"
+        base = "0" if unit == "count" else f"{low or 0} + ({high or 100} - {low or 0}) * 0.2"
+        cursor.execute(
+            f"""INSERT INTO indicators_measurement
+                   (school_id, indicator_id, period_start, period_end, student_group, value, source,
+                    verification, dispute_reason, created_at, updated_at)
+                SELECT s.id, %s, m::date, (m + interval '1 month' - interval '1 day')::date, 'all',
+                       round(({base} + {spread} * ((s.id * 7919 + extract(epoch from m)::bigint / 86400
+                              * 104729) %% 1000) / 1000.0)::numeric, 1),
+                       'import', 'verified', '', now(), now()
+                FROM schools_school s
+                CROSS JOIN generate_series(%s::date, %s::date, interval '1 month') m""",
+            [indicator_id, first, last],
+        )
+        print(f"  measurements: {number}/{len(indicators)} indicators ({code})", flush=True)
+
+
+def insert_cluster_targets(cursor, codes):
+    """A cluster-wide target for every contract, indicator (codes) and contract year 1 to 5."""
+    cursor.execute(
+        """INSERT INTO contracts_target (contract_id, indicator_id, contract_year, school_id, baseline, target)
+           SELECT pc.id, i.id, y, NULL,
+                  CASE WHEN i.unit = 'count' THEN 40 ELSE coalesce(i.min_value, 0)
+                       + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * 0.45 END,
+                  CASE WHEN i.unit = 'count' THEN 30 + y ELSE coalesce(i.min_value, 0)
+                       + (coalesce(i.max_value, 100) - coalesce(i.min_value, 0)) * (0.45 + 0.04 * y) END
+           FROM contracts_performancecontract pc CROSS JOIN indicators_indicator i
+           CROSS JOIN generate_series(1, 5) y
+           WHERE i.code = ANY(%s)""",
+        [codes],
+    )
 
 
 def counts():
@@ -420,7 +436,7 @@ def incremental(as_of, runs=7):
 
     from contracts.models import ContractSchool
     from indicators import engine
-    from indicators.models import Indicator, Measurement
+    from indicators.models import MEASUREMENT_KEY, Indicator, Measurement
 
     link = ContractSchool.objects.order_by("contract_id").first()
     indicator = Indicator.objects.get(code="attendance_rate")
@@ -436,7 +452,7 @@ def incremental(as_of, runs=7):
     Measurement.objects.bulk_create(
         [Measurement(**key, value=80.0, source="api")],
         update_conflicts=True,
-        unique_fields=["school", "indicator", "period_start", "period_end", "student_group"],
+        unique_fields=list(MEASUREMENT_KEY),
         update_fields=["value"],
     )
     timings = []

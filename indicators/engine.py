@@ -429,17 +429,16 @@ def _keep_aggregates(cursor):
     cursor.execute(
         """
         INSERT INTO indicators_yearaggregate
-            (contract_id, contract_year, indicator_id, school_id, year_start, cutoff, n, s, last_pe,
-             last_value)
+            (contract_id, contract_year, indicator_id, school_id, year_start, cutoff, n, s, last_value)
         SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, w.year_start, w.cutoff,
-               sv.n, sv.s, sv.last_pe, sv.last_value
+               sv.n, sv.s, sv.last_value
         FROM engine_sv sv
         JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
         JOIN engine_locked l ON l.school_id = sv.school_id
         WHERE w.elapsed >= 1
         ON CONFLICT (contract_id, contract_year, indicator_id, school_id) DO UPDATE SET
             year_start = excluded.year_start, cutoff = excluded.cutoff, n = excluded.n, s = excluded.s,
-            last_pe = excluded.last_pe, last_value = excluded.last_value
+            last_value = excluded.last_value
         """
     )
 

@@ -24,6 +24,7 @@ from turnaround.roles import viewer_for
 
 from .models import (
     COMPUTED_INDICATORS,
+    MEASUREMENT_KEY,
     ImportStatus,
     Indicator,
     Measurement,
@@ -351,7 +352,7 @@ def apply(rows, user, record, source=Source.IMPORT):
             to_write,
             batch_size=2000,
             update_conflicts=True,
-            unique_fields=["school", "indicator", "period_start", "period_end", "student_group"],
+            unique_fields=list(MEASUREMENT_KEY),
             update_fields=[
                 "value",
                 "source",

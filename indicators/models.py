@@ -102,6 +102,10 @@ class Verification(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
 
 
+# What identifies a measurement (its unique constraint; the conflict target of every upsert).
+MEASUREMENT_KEY = ("school", "indicator", "period_start", "period_end", "student_group")
+
+
 class Measurement(models.Model):
     """One value of one indicator for one school, period and student group, with its provenance.
     A re-import of the same school, indicator, period and group replaces the value."""
@@ -155,7 +159,7 @@ class Measurement(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "indicator", "period_start", "period_end", "student_group"],
+                fields=list(MEASUREMENT_KEY),
                 name="measurement_one_per_period_and_group",
             ),
             models.CheckConstraint(
@@ -372,7 +376,6 @@ class YearAggregate(models.Model):
     cutoff = models.DateField()
     n = models.IntegerField(help_text="Number of measurements.")
     s = models.FloatField(help_text="Sum of their values.")
-    last_pe = models.IntegerField(help_text="Days from the year's start to the latest period's end.")
     last_value = models.FloatField(help_text="The value of the latest period.")
 
     class Meta:

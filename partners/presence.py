@@ -20,7 +20,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from contracts.models import ON_THE_GROUND_STATUSES, ContractSchool
-from indicators.models import FIELD_PRESENCE, Indicator, Measurement, Source, StudentGroup
+from indicators.models import FIELD_PRESENCE, MEASUREMENT_KEY, Indicator, Measurement, Source, StudentGroup
 from indicators.signals import contracts_of_schools
 from indicators.tasks import schedule_recompute
 from schools.models import NonSchoolDay, School
@@ -319,7 +319,7 @@ def refresh_presence(school_ids, first_day, last_day, today=None):
             to_write,
             batch_size=2000,
             update_conflicts=True,
-            unique_fields=["school", "indicator", "period_start", "period_end", "student_group"],
+            unique_fields=list(MEASUREMENT_KEY),
             update_fields=["value", "source", "supplied_by", "import_batch", "updated_at"],
         )
     if stale:

@@ -45,7 +45,7 @@ from contracts.models import (
     add_years,
 )
 from indicators import engine, rules
-from indicators.models import Indicator, Measurement
+from indicators.models import MEASUREMENT_KEY, Indicator, Measurement
 from partners import presence
 from partners.models import (
     FieldVisit,
@@ -1326,7 +1326,7 @@ class DemoBuilder:
             rows,
             batch_size=500,
             update_conflicts=True,
-            unique_fields=["school", "indicator", "period_start", "period_end", "student_group"],
+            unique_fields=list(MEASUREMENT_KEY),
             update_fields=[
                 "value",
                 "source",
