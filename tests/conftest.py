@@ -1,12 +1,14 @@
 """Shared fixtures. Set REQUIRE_SERVICES=1 (CI does) to turn a missing PostgreSQL, Redis or browser
-into a failure instead of a skip."""
+into a failure instead of a skip. Every test runs at a pinned instant (tests/clock.py)."""
 
 import os
 
 import pytest
+import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
+from tests.clock import at, pinned_now
 from turnaround.celery import app
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -16,6 +18,16 @@ def skip_or_fail(reason):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1: this test must run here)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def portal_clock(request):
+    """Pins the clock at the suite's instant (tests/clock.py), or at the test's own:
+    `@pytest.mark.portal_now("2026-06-30 23:30")` (portal time). Yields time-machine's traveller."""
+    marker = request.node.get_closest_marker("portal_now")
+    instant = at(marker.args[0]) if marker else pinned_now()
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +71,16 @@ def broker(transactional_db):
     finally:
         app.conf.task_always_eager = saved
         app.control.purge()
+
+
+@pytest.fixture
+def task_runner(request):
+    """The portal's tasks as they run here: on a real worker where a broker is configured (CI, where
+    REQUIRE_SERVICES=1 insists on one), else in-process after each commit, as `make run` runs
+    them on the embedded defaults. For browser tests that walk the whole path either way."""
+    if settings.CELERY_BROKER_URL or REQUIRE_SERVICES:
+        return request.getfixturevalue("celery_worker")
+    return None
 
 
 @pytest.fixture

@@ -84,6 +84,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves requests in several threads at once (runserver, the tests' live
+    # server): each thread has a connection of its own to the file, reads never wait for a write
+    # (WAL), and a transaction takes the write lock when it begins and waits up to 30 s for it,
+    # instead of failing with "database is locked" when a read turns into a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # The tests' database is a file too: an in-memory one would be one connection shared by the
+    # live server's threads, which deadlock in it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # models.W040: SQLite ignores an index's INCLUDE columns; the index still works there.

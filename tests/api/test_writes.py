@@ -4,6 +4,7 @@ object or a list, all or nothing, and schedule one recompute of the contracts th
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from contracts.models import PerformanceContract, Target
 from indicators import tasks
@@ -271,7 +272,7 @@ def test_field_staff_log_visits_at_their_schools_on_the_ground(world, api):
     assert refused.status_code == 400 and "under a contract in force" in refused.json()["school"][0]
     colleague = api("program_p").post("/api/v1/field-visits/", {**body, "staff": world.users["field_p"].pk})
     assert colleague.status_code == 400 and "staff" in colleague.json()
-    future = (date.today() + timedelta(days=30)).isoformat()
+    future = (timezone.localdate() + timedelta(days=30)).isoformat()
     bad = api("field_p").post(
         "/api/v1/field-visits/",
         {**body, "focus": ["napping"], "visit_date": future, "duration_minutes": 2000},

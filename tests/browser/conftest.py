@@ -16,6 +16,16 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM = Path("/usr/bin/chromium")
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = ["district", "state", "partner", "field", "admin"]
+# A browser test fails after this many seconds, whatever it waits for; each browser action after
+# ACTION_TIMEOUT_MS (Playwright's own default is 30 s, and none for evaluate).
+BROWSER_TEST_TIMEOUT = 180
+ACTION_TIMEOUT_MS = 20_000
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT))
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +44,12 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture
+def context(context):
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context
 
 
 def load_demo_data():

@@ -1,7 +1,8 @@
 """The district office's whole workflow in the browser: the demo `district` user runs an RFP to a
-signed (active) contract with targets, sees its status (recomputed by a real worker) and its
-chart, and records a review and a renewal decision. Screenshots of the main pages go to
-test-results/screenshots/ (not committed) for people to look at."""
+signed (active) contract with targets, sees its status (recomputed by a real worker; in-process
+on the embedded defaults) and its chart, and records a review and a renewal decision.
+Screenshots of the main pages go to test-results/screenshots/ (not committed) for people to
+look at."""
 
 import re
 from datetime import timedelta
@@ -28,8 +29,8 @@ def shot(page, name):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_district_user_runs_an_rfp_to_an_active_contract_and_a_renewal(live_server, page, celery_worker):
+@pytest.mark.django_db(transaction=True)
+def test_a_district_user_runs_an_rfp_to_an_active_contract_and_a_renewal(live_server, page, task_runner):
     load_demo_data()
     today = timezone.localdate()
     start = school_year_start(today)  # contract year 1 is under way, last year's data are the baseline
@@ -66,6 +67,7 @@ def test_a_district_user_runs_an_rfp_to_an_active_contract_and_a_renewal(live_se
 
     # A proposal, scored with the rubric; the organization's self-audit shows as soon as it is picked.
     page.get_by_role("link", name="Record a proposal").click()
+    page.wait_for_load_state()  # htmx, loaded last, listens for the change before we make it
     page.get_by_label("Organization").select_option(str(partner.pk))
     expect(page.get_by_test_id("self-audit-preview")).to_contain_text("Self-audit of")
     page.get_by_label("Summary").fill("A whole-school model with field staff in each school every day.")

@@ -41,7 +41,7 @@ def screenshot(page, name):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_district_user_filters_searches_and_exports(live_server, page):
     load_demo_data()
     page.set_default_timeout(20_000)
@@ -117,7 +117,7 @@ def test_district_user_filters_searches_and_exports(live_server, page):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_partner_user_cannot_reach_another_partners_contract(live_server, page):
     load_demo_data()
     page.set_default_timeout(20_000)

@@ -48,7 +48,7 @@ def a_school_day_without_a_visit(school, today):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_field_user_logs_a_visit_on_a_phone_and_the_district_sees_it(live_server, browser):
     load_demo_data()
     today = timezone.localdate()

@@ -22,7 +22,7 @@ NAVBAR = {
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_each_demo_user_sees_exactly_their_contracts(live_server, page):
     load_demo_data()
     page.set_default_timeout(15_000)

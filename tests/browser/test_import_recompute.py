@@ -1,5 +1,6 @@
-"""The whole path: a partner uploads the demo partner's CSV in the browser, a real worker
-recomputes on the Redis broker, and the contract page shows the new statuses by itself."""
+"""The whole path: a partner uploads the demo partner's CSV in the browser, a real worker recomputes
+on the Redis broker (in-process on the embedded defaults), and the contract page shows the new
+statuses by itself."""
 
 import pytest
 from django.utils import timezone
@@ -12,9 +13,9 @@ from .conftest import DEMO_PASSWORD, load_demo_data
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_uploaded_csv_updates_the_contract_page_through_the_worker(
-    live_server, page, celery_worker, tmp_path
+    live_server, page, task_runner, tmp_path
 ):
     load_demo_data()
     # AUSL's second Chicago contract is in its first year: attendance is accountable, and on track.

@@ -13,7 +13,7 @@ from contracts.models import Target
 from indicators import engine, tasks
 from indicators.models import IndicatorStatus, Measurement
 from partners import presence
-from partners.presence import week_start
+from partners.presence import last_complete_week, week_start, weeks_between
 from partners.tasks import refresh_recent_presence
 from schools.models import NonSchoolDay
 from tests.factories import FieldVisitFactory, indicator
@@ -56,10 +56,11 @@ def test_a_visit_in_a_past_week_writes_that_weeks_presence_in_the_same_transacti
     assert row.supplied_by is None
 
 
+@pytest.mark.portal_now("2026-11-27 20:30")  # a Friday evening: the week's Friday not yet past
 def test_remote_visits_and_weeks_under_way_write_no_presence(world, last_week):
     visit(world, last_week, mode="remote")
     assert presence_rows(world.school_a)[last_week].value == 0.0
-    visit(world, week_start(world.today))  # this week: not complete yet
+    visit(world, world.today)  # this week: not complete until the day is over
     assert week_start(world.today) not in presence_rows(world.school_a)
 
 
@@ -153,8 +154,11 @@ def test_the_command_rebuilds_a_range_with_zero_for_weeks_without_visits(world, 
     call_command("rebuild_presence", "--from", first.isoformat(), "--to", world.today.isoformat())
     rows = presence_rows(world.school_a)
     assert [rows[first + timedelta(days=7 * k)].value for k in range(3)] == [0.0, 0.0, 20.0]
+    # Up to the last complete week: last week on a weekday, this week too once its Friday is past.
+    weeks = weeks_between(first, last_complete_week(world.today))
+    assert list(rows) == weeks
     schools = world.contract_a.schools.count() + world.contract_c.schools.count()
-    assert Measurement.objects.filter(indicator__code="field_presence_rate").count() == 3 * schools
+    assert Measurement.objects.filter(indicator__code="field_presence_rate").count() == len(weeks) * schools
     assert "written or removed" in capsys.readouterr().out
     # Only the schools asked for; a second run changes nothing.
     call_command("rebuild_presence", "--from", first.isoformat(), "--school", world.school_a.state_id)
@@ -176,5 +180,9 @@ def test_the_command_refuses_bad_arguments(world, args, message):
 
 def test_the_nightly_refresh_writes_the_last_complete_week(world, last_week):
     result = refresh_recent_presence.apply().get()
-    assert result["written"] == world.contract_a.schools.count() + world.contract_c.schools.count()
+    # The weeks of the last seven days whose Friday is past: last week, and this one at a weekend.
+    weeks = weeks_between(last_week, last_complete_week(world.today))
+    schools = world.contract_a.schools.count() + world.contract_c.schools.count()
+    assert result["written"] == len(weeks) * schools
+    assert list(presence_rows(world.school_a)) == weeks
     assert presence_rows(world.school_a)[last_week].value == 0.0
