@@ -365,7 +365,8 @@ _SCHOOL_VALUE = (
 
 # The targets of the batch's windows, read once for the statements that need them.
 _TARGETS = """
-    SELECT t.contract_id, t.contract_year, t.indicator_id, t.school_id, t.baseline, t.target
+    SELECT t.contract_id, t.contract_year, t.indicator_id, t.school_id, t.baseline, t.target,
+           t.accountability
     FROM contracts_target t
     JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
 """
@@ -541,8 +542,10 @@ def _status_select(dialect, as_of, computed_at):
     sql = f"""
     WITH r AS (
         SELECT t.contract_id, t.indicator_id, t.school_id, t.contract_year,
-               CASE WHEN w.leading_year = 1 THEN i.kind = 'leading' ELSE i.kind = 'lagging' END
-                   AS accountable,
+               CASE t.accountability WHEN 'accountable' THEN 1 = 1 WHEN 'monitored' THEN 1 = 0
+                    WHEN 'default' THEN CASE WHEN w.leading_year = 1 THEN i.kind = 'leading'
+                                             ELSE i.kind = 'lagging' END
+               END AS accountable,
                CASE WHEN t.school_id IS NULL THEN cl.value ELSE schp.value END AS value,
                CASE WHEN t.school_id IS NULL THEN cl.projection ELSE schp.projection END AS projection,
                CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * w.elapsed

@@ -19,11 +19,28 @@ class Thresholds:
     at_risk: float = DEFAULT_AT_RISK
 
 
-def is_accountable(kind: str, contract_year: int, accountable_from_year: int = 3) -> bool:
-    """Leading indicators are accountable before the accountable-from year, lagging ones from it."""
+# A target's accountability: the default of the seed's timeline, or the district's override.
+DEFAULT, ACCOUNTABLE, MONITORED = "default", "accountable", "monitored"
+
+
+def accountable_by_default(kind: str, contract_year: int, accountable_from_year: int = 3) -> bool:
+    """Leading indicators are accountable before the accountable-from year (the early signals of
+    years 1-2 by default), lagging ones from it."""
     if contract_year < accountable_from_year:
         return kind == "leading"
     return kind == "lagging"
+
+
+def is_accountable(
+    kind: str, contract_year: int, accountable_from_year: int = 3, accountability: str = DEFAULT
+) -> bool:
+    """Whether a target counts towards the contract's performance status: the district's choice
+    for that target (accountable or monitored) where it made one, else the default."""
+    if accountability == ACCOUNTABLE:
+        return True
+    if accountability == MONITORED:
+        return False
+    return accountable_by_default(kind, contract_year, accountable_from_year)
 
 
 def meets(value: float, target: float, direction: str) -> bool:

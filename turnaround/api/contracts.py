@@ -267,11 +267,30 @@ class TargetSerializer(ModelCleanMixin, serializers.ModelSerializer):
         queryset=School.objects.all(), allow_null=True, required=False, help_text="null: cluster-wide."
     )
 
+    accountable = serializers.SerializerMethodField(
+        help_text="Whether the target counts towards the contract's performance status: its "
+        "accountability where the district chose one, else the default (leading indicators before "
+        "the contract's accountable-from year, lagging ones from it)."
+    )
+
     class Meta:
         model = Target
-        fields = ["id", "contract", "indicator", "contract_year", "school", "baseline", "target"]
+        fields = [
+            "id",
+            "contract",
+            "indicator",
+            "contract_year",
+            "school",
+            "baseline",
+            "target",
+            "accountability",
+            "accountable",
+        ]
         validators = []  # the model's constraints run in ModelCleanMixin
         extra_kwargs = {"contract_year": {"min_value": 1, "max_value": MAX_TERM_YEARS}}
+
+    def get_accountable(self, target) -> bool:
+        return target.accountable
 
     def validate_contract(self, contract):
         if self.instance is not None and contract != self.instance.contract:
@@ -327,7 +346,7 @@ class TargetViewSet(mixins.DestroyModelMixin, ReadCreateUpdateViewSet):
     """Baselines and targets per contract, indicator and contract year, for one school or (school
     null) the whole cluster. District staff set their district's."""
 
-    queryset = Target.objects.select_related("indicator")
+    queryset = Target.objects.select_related("indicator", "contract")
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
     ordering_fields = ["contract_year", "id"]
