@@ -35,6 +35,8 @@ from django.utils import timezone
 from contracts.models import PerformanceContract
 from contracts.phases import contract_year_bounds, contract_year_on
 
+from . import rules
+
 # Contracts per transaction for a full recompute: large enough that the fixed cost of the
 # statements is spread thin, small enough that one transaction holds a few seconds of work and a
 # few thousand locks at most, and that the VALUES list stays far below SQLite's parameter limit.
@@ -455,17 +457,23 @@ def _school_select(dialect):
     uses it, and evaluate it there again)."""
     fence = dialect.fence()
     clamp = "CASE WHEN {0} < 0 THEN 0.0 WHEN {0} > 1 THEN 1.0 ELSE {0} END"
+    # Into the indicator's plausible range (either bound may be open).
+    in_range = (
+        "CASE WHEN {0}.max_value IS NOT NULL AND {1} > {0}.max_value THEN {0}.max_value "
+        "WHEN {0}.min_value IS NOT NULL AND {1} < {0}.min_value THEN {0}.min_value ELSE {1} END"
+    )
     return f"""
     SELECT r.contract_id, r.contract_year, r.indicator_id, r.school_id, r.unit, r.enrolment, r.value,
            CASE WHEN r.elapsed >= 1 THEN r.value
-                WHEN r.aggregation = 'last' THEN r.intercept + r.slope
+                WHEN r.n < {rules.MIN_PERIODS_TO_PROJECT} THEN NULL
+                WHEN r.aggregation = 'last' THEN {in_range.format("r", "r.intercept + r.slope")}
                 WHEN r.aggregation = 'mean'
                     THEN (r.s / r.n) * r.covered + r.rest_mean * (1.0 - r.covered)
                 WHEN r.covered <= 0 THEN r.s
                 ELSE r.s + r.rest_mean * r.n * (1.0 - r.covered) / r.covered
            END AS projection
     FROM (
-        SELECT l.*, l.intercept + l.slope * (l.covered + 1.0) / 2.0 AS rest_mean
+        SELECT l.*, {in_range.format("l", "l.intercept + l.slope * (l.covered + 1.0) / 2.0")} AS rest_mean
         FROM (
             SELECT k.*, (k.s - k.slope * k.st) / k.n AS intercept
             FROM (
@@ -476,7 +484,7 @@ def _school_select(dialect):
                 FROM (
                     -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
                     SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
-                           i.aggregation, i.unit, cs.enrolment, w.elapsed,
+                           i.aggregation, i.unit, i.min_value, i.max_value, cs.enrolment, w.elapsed,
                            {_SCHOOL_VALUE.format("sv")} AS value,
                            {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
                            sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
@@ -525,7 +533,8 @@ _CLUSTERS = """
            CASE WHEN MAX(unit) = 'count' THEN SUM(value)
                 WHEN SUM(enrolment) > 0 THEN SUM(value * enrolment) / SUM(enrolment)
                 ELSE AVG(value) END AS value,
-           CASE WHEN MAX(unit) = 'count' THEN SUM(projection)
+           CASE WHEN COUNT(projection) < COUNT(*) THEN NULL  -- a school too early to project
+                WHEN MAX(unit) = 'count' THEN SUM(projection)
                 WHEN SUM(enrolment) > 0 THEN SUM(projection * enrolment) / SUM(enrolment)
                 ELSE AVG(projection) END AS projection
     FROM (

@@ -143,10 +143,30 @@ def performance_status(accountable_evidence: list[str], *, started: bool) -> str
     return ON_TRACK if worst == MET else worst
 
 
+# A projection needs this many periods of the year with data: a line through two or three weekly
+# points ran away (the first edition projected 39 against a value of 84).
+MIN_PERIODS_TO_PROJECT = 3
+
+
+def clamp(value: float, min_value: float | None, max_value: float | None) -> float:
+    """A value held inside the indicator's plausible range (either bound may be open)."""
+    if max_value is not None and value > max_value:
+        return max_value
+    if min_value is not None and value < min_value:
+        return min_value
+    return value
+
+
 def project(
-    points: list[tuple[float, float]], aggregation: str, covered_fraction: float, year_over: bool = False
+    points: list[tuple[float, float]],
+    aggregation: str,
+    covered_fraction: float,
+    year_over: bool = False,
+    min_value: float | None = None,
+    max_value: float | None = None,
 ) -> float | None:
-    """The projected year-end value from the year's measurements so far.
+    """The projected year-end value from the year's measurements so far; None ("too early to
+    project") before MIN_PERIODS_TO_PROJECT periods of the year have data.
 
     points are (t, value), in period order, with t the middle of each measurement's period as a
     fraction of the contract year (0 = first day, 1 = last day). A year that is over projects to
@@ -157,26 +177,29 @@ def project(
     - mean: the mean of the observed values and of the line over the rest of the year, weighted
       by the time each covers;
     - sum: the sum so far plus the line's run rate per measured period for the periods left.
+    The line's values that stand for periods not yet measured are held inside the indicator's
+    range (min_value, max_value): attendance never projects above 100%, incidents never below 0.
     """
     if not points:
         return None
     if year_over:
         return aggregate([v for _, v in points], aggregation)
     n = len(points)
+    if n < MIN_PERIODS_TO_PROJECT:
+        return None
     values = [v for _, v in points]
     slope, intercept = trend(points)
     covered = min(max(covered_fraction, 0.0), 1.0)
     if aggregation == "last":
-        return intercept + slope * 1.0
+        return clamp(intercept + slope * 1.0, min_value, max_value)
+    rest = clamp(intercept + slope * (covered + 1.0) / 2, min_value, max_value)
     if aggregation == "mean":
         observed = sum(values) / n
-        rest = intercept + slope * (covered + 1.0) / 2
         return observed * covered + rest * (1.0 - covered)
     # sum: the periods left at the pace of the measured ones, following the trend
     if covered <= 0:
         return float(sum(values))
     periods_left = n * (1.0 - covered) / covered
-    rest = intercept + slope * (covered + 1.0) / 2
     return float(sum(values)) + rest * periods_left
 
 

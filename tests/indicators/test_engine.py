@@ -237,6 +237,41 @@ def test_the_projection_follows_the_trend(contract):
     assert absence.projected_to_meet is True
 
 
+def test_no_projection_before_three_periods_and_none_outside_the_indicators_range(contract):
+    """Weekly field presence of 60 and 100 after two weeks: a line through two points would project
+    far beyond both; the portal says "too early to project" instead. Attendance rising 94, 97,
+    100 over three months: the trend would fill the rest of the year above 100%, and the filled
+    months are held at 100. Chronic absence falling 12, 6, 2 would cross zero by June: held at 0."""
+    school = contract.schools.first()
+    for code, baseline, goal in (
+        ("field_presence_rate", 50, 80),
+        ("attendance_rate", 90, 95),
+        ("chronic_absence_rate", 20, 10),
+    ):
+        Target.objects.create(
+            contract=contract,
+            indicator=indicator(code),
+            contract_year=1,
+            school=school,
+            baseline=baseline,
+            target=goal,
+        )
+    measure(school, "field_presence_rate", date(2024, 9, 2), date(2024, 9, 6), 60)
+    measure(school, "field_presence_rate", date(2024, 9, 9), date(2024, 9, 13), 100)
+    monthly(school, "attendance_rate", 2024, [(9, 94), (10, 97), (11, 100)])
+    monthly(school, "chronic_absence_rate", 2024, [(9, 12), (10, 6), (11, 2)])
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 12, 1))
+
+    presence = status_of(contract, "field_presence_rate", school=school)
+    assert (presence.value, presence.projection, presence.projected_to_meet) == (80, None, None)
+    attendance = status_of(contract, "attendance_rate", school=school)
+    observed, covered = 97, (date(2024, 11, 30) - START).days / 365 + 1 / 365
+    assert attendance.projection == pytest.approx(observed * covered + 100 * (1 - covered))
+    assert attendance.projection <= 100
+    absence = status_of(contract, "chronic_absence_rate", school=school)
+    assert absence.projection == 0
+
+
 def test_recomputing_twice_gives_the_same_rows_and_a_removed_target_loses_its_status(contract):
     school = contract.schools.first()
     target = Target.objects.create(
