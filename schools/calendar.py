@@ -1,7 +1,9 @@
-"""The district calendar of non-school days: the writes, each in one transaction. The presence
-measurements of the district's schools follow through partners' signals, in the same transaction."""
+"""The district calendar: the school year, and the non-school days.
 
-from datetime import timedelta
+The writes run each in one transaction. The presence measurements of the district's schools follow
+non-school days through partners' signals, in the same transaction."""
+
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +11,18 @@ from django.db import transaction
 from .models import NonSchoolDay
 
 MAX_DAYS = 120
+
+
+# A school year runs from 1 July to 30 June and is named by its first calendar year (2026 is
+# 2026-27).
+def school_year_of(day):
+    """The school year a date falls in: 2026 for any date from 1 July 2026 to 30 June 2027."""
+    return day.year if day.month >= 7 else day.year - 1
+
+
+def school_year_start(day):
+    """1 July of the school year a date falls in."""
+    return date(school_year_of(day), 7, 1)
 
 
 @transaction.atomic

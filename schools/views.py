@@ -1,8 +1,6 @@
 """Pages for schools: the list and the detail (its indicators over time, its contracts, recent
 measurements and visits)."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -20,7 +18,7 @@ from turnaround.dashboard.queries import contracts_with_status
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView
 
-from .calendar import add_non_school_days, remove_non_school_day
+from .calendar import add_non_school_days, remove_non_school_day, school_year_start
 from .forms import NonSchoolDaysForm
 from .models import District, NonSchoolDay, School
 
@@ -89,7 +87,7 @@ class CalendarView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        since = date(today.year if today.month >= 7 else today.year - 1, 7, 1)  # this school year
+        since = school_year_start(today)
         context["visit_tab"] = "calendar"
         context["can_log_visits"] = can_log_visits(self.request.user)
         context["district"] = self.editable_district()
