@@ -5,12 +5,14 @@ non-school days, and the instructional days of a span that follow from them (DES
 The writes run each in one transaction. The presence measurements of the district's schools follow
 non-school days through partners' signals, in the same transaction."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import NonSchoolDay, SchoolYearCalendar
+from .models import District, NonSchoolDay, SchoolYearCalendar
 
 MAX_DAYS = 120
 
@@ -64,6 +66,40 @@ def school_days(district_id, school_year):
     return school_days_by_year(district_id, [school_year])[school_year]
 
 
+@dataclass(frozen=True)
+class SchoolDays:
+    """A district's first and last day of school in one school year, and whether they are the
+    defaults (the district has not set them)."""
+
+    district: District
+    school_year: int
+    first_day: date
+    last_day: date
+    is_default: bool
+
+    @property
+    def label(self):
+        return school_year_label(self.school_year)
+
+
+def school_days_seen_by(user, school_years):
+    """The first and last days of school of every district the user sees, by district name and
+    school year: the given school years and any other year the district has set. Two queries."""
+    set_days = {
+        (row.district_id, row.school_year): row for row in SchoolYearCalendar.objects.visible_to(user)
+    }
+    years_set = defaultdict(set)
+    for district_id, year in set_days:
+        years_set[district_id].add(year)
+    listing = []
+    for district in District.objects.visible_to(user).order_by("name", "pk"):
+        for year in sorted(set(school_years) | years_set[district.pk]):
+            row = set_days.get((district.pk, year))
+            first, last = (row.first_day, row.last_day) if row else default_school_days(year)
+            listing.append(SchoolDays(district, year, first, last, is_default=row is None))
+    return listing
+
+
 def weekdays_between(first, last):
     """The Mondays to Fridays from first to last, both included (0 when last is before first),
     counted without walking the days."""
@@ -97,6 +133,19 @@ def instructional_days(district_id, start, end):
     # taken off.
     taken_off = {day for day in closed if day.weekday() < 5 and any(a <= day <= b for a, b in in_school)}
     return sum(weekdays_between(first, last) for first, last in in_school) - len(taken_off)
+
+
+@transaction.atomic
+def set_school_days(district, school_year, first_day, last_day):
+    """Set a district's first and last day of school for one school year, replacing what it had
+    set. Raises ValidationError naming the field at fault, and then writes nothing."""
+    row = SchoolYearCalendar.objects.select_for_update().filter(
+        district=district, school_year=school_year
+    ).first() or SchoolYearCalendar(district=district, school_year=school_year)
+    row.first_day, row.last_day = first_day, last_day
+    row.full_clean()
+    row.save()
+    return row
 
 
 @transaction.atomic

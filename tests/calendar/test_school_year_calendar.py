@@ -1,5 +1,5 @@
-"""A district's first and last day of school per school year: the model's rules, who sees and
-keeps the rows, and the admin."""
+"""A district's first and last day of school per school year: the model's rules, the one write,
+who sees and keeps the rows, and the admin."""
 
 from datetime import date
 
@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from schools.calendar import school_days_seen_by, set_school_days
 from schools.models import SchoolYearCalendar
 from tests.factories import (
     ContractFactory,
@@ -86,6 +87,26 @@ def test_the_database_refuses_a_last_day_before_the_first():
         )
 
 
+def test_setting_the_days_creates_the_row_then_replaces_it():
+    district = DistrictFactory()
+    set_school_days(district, 2026, date(2026, 8, 17), date(2027, 6, 4))
+    set_school_days(district, 2026, date(2026, 8, 24), date(2027, 6, 11))
+    row = SchoolYearCalendar.objects.get(district=district)
+    assert (row.school_year, row.first_day, row.last_day) == (2026, date(2026, 8, 24), date(2027, 6, 11))
+
+
+def test_setting_wrong_days_writes_nothing():
+    row = SchoolYearCalendarFactory(school_year=2026)
+    with pytest.raises(ValidationError) as raised:
+        set_school_days(row.district, 2026, date(2026, 8, 24), date(2026, 8, 10))
+    assert list(raised.value.message_dict) == ["last_day"]
+    row.refresh_from_db()
+    assert (row.first_day, row.last_day) == (date(2026, 8, 17), date(2027, 6, 4))
+    with pytest.raises(ValidationError):
+        set_school_days(DistrictFactory(), 2026, date(2025, 8, 25), date(2026, 6, 15))
+    assert SchoolYearCalendar.objects.count() == 1
+
+
 @pytest.fixture
 def two_districts():
     """Districts A and C of one state, a Lead Partner on the ground in A, and a user of each role."""
@@ -127,6 +148,22 @@ def test_the_rows_are_seen_by_whoever_sees_the_district_and_kept_by_its_staff(tw
         "admin": set(rows.values()),
         "nobody": set(),
     }
+
+
+def test_the_listing_has_each_seen_districts_years_with_the_defaults_marked(
+    two_districts, django_assert_num_queries
+):
+    district_a, district_c, _, rows, users = two_districts
+    SchoolYearCalendarFactory(district=district_a, school_year=2023)  # an older year it set
+    with django_assert_num_queries(3):  # the user's role, the rows, the districts
+        listing = school_days_seen_by(users["state"], [2026, 2027])
+    assert [(row.district, row.label, row.first_day, row.last_day, row.is_default) for row in listing] == [
+        (district_a, "2023-24", date(2023, 8, 17), date(2024, 6, 4), False),
+        (district_a, "2026-27", date(2026, 8, 17), date(2027, 6, 4), False),
+        (district_a, "2027-28", date(2027, 8, 25), date(2028, 6, 15), True),
+        (district_c, "2026-27", date(2026, 8, 17), date(2027, 6, 4), False),
+        (district_c, "2027-28", date(2027, 8, 25), date(2028, 6, 15), True),
+    ]
 
 
 def test_district_staff_with_admin_access_keep_only_their_days_of_school_in_the_admin(client, two_districts):
