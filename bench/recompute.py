@@ -416,7 +416,12 @@ def naive(as_of):
                 contract_year=target.contract_year,
                 school=None,
                 defaults={
-                    "accountable": rules.is_accountable(indicator.kind, target.contract_year),
+                    "accountable": rules.is_accountable(
+                        indicator.kind,
+                        target.contract_year,
+                        contract.accountable_from_year,
+                        target.accountability,
+                    ),
                     "as_of": as_of,
                     "value": value,
                     "baseline": baseline,

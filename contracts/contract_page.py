@@ -106,23 +106,30 @@ def performance_grid(contract, targets, statuses):
                 "school": target.school,
                 "baseline": target.baseline,
                 "targets": {},
-                "accountable_now": rules.is_accountable(
-                    target.indicator.kind, now_year, contract.accountable_from_year
-                ),
+                "accountability": {},
             }
         row["targets"][target.contract_year] = target.target
+        row["accountability"][target.contract_year] = target.accountability
         if row["baseline"] is None:
             row["baseline"] = target.baseline
     result = []
     for (indicator_id, school_id), row in rows.items():
+
+        def accountable(year, row=row):
+            return rules.is_accountable(
+                row["indicator"].kind,
+                year,
+                contract.accountable_from_year,
+                row["accountability"].get(year, rules.DEFAULT),
+            )
+
+        row["accountable_now"] = accountable(now_year)
         row["cells"] = [
             {
                 "year": year,
                 "target": row["targets"].get(year),
                 "status": by_key.get((indicator_id, school_id, year)),
-                "accountable": rules.is_accountable(
-                    row["indicator"].kind, year, contract.accountable_from_year
-                ),
+                "accountable": accountable(year),
                 "current": year == contract.contract_year,
             }
             for year in years

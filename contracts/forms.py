@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from indicators.rules import accountable_by_default
 from partners.models import Organization
 from schools.models import Cluster, District, School
 from turnaround.roles import viewer_for
@@ -17,6 +18,7 @@ from .models import (
     ALLOWED_TRANSITIONS,
     MAX_TERM_YEARS,
     MIN_TERM_YEARS,
+    Accountability,
     Authority,
     ContractAutonomy,
     ContractResponsibility,
@@ -434,10 +436,13 @@ ChecklistFormSet = forms.modelformset_factory(PreLaunchChecklistItem, form=Check
 
 
 class TargetGridForm(forms.Form):
-    """One scope's targets (cluster-wide or one school): a baseline per indicator and a target per
-    indicator and contract year. Empty targets are removed."""
+    """One scope's targets (cluster-wide or one school): a baseline per indicator, and per indicator
+    and contract year a target with its accountability (the default of the seed's timeline, or
+    accountable, or monitored). Empty targets are removed."""
 
-    def __init__(self, *args, indicators, years, existing, computed_baselines, **kwargs):
+    def __init__(
+        self, *args, indicators, years, existing, computed_baselines, accountable_from_year, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.indicators, self.years = indicators, years
         self.rows = []
@@ -459,7 +464,27 @@ class TargetGridForm(forms.Form):
                     initial=row.target if row else None,
                     label=f"{indicator.name} target, year {year}",
                 )
-                cells.append((year, self[name]))
+                by_default = accountable_by_default(indicator.kind, year, accountable_from_year)
+                default_label = "Default: accountable" if by_default else "Default: monitored"
+                choice = f"accountability-{indicator.pk}-{year}"
+                self.fields[choice] = forms.ChoiceField(
+                    choices=[
+                        (Accountability.DEFAULT, default_label),
+                        (Accountability.ACCOUNTABLE, "Accountable"),
+                        (Accountability.MONITORED, "Monitored"),
+                    ],
+                    required=False,
+                    initial=row.accountability if row else Accountability.DEFAULT,
+                    label=f"{indicator.name} year {year}: accountable or monitored",
+                )
+                cells.append(
+                    {
+                        "year": year,
+                        "field": self[name],
+                        "accountability": self[choice],
+                        "accountable_by_default": by_default,
+                    }
+                )
             self.rows.append(
                 {
                     "indicator": indicator,
@@ -489,6 +514,14 @@ class TargetGridForm(forms.Form):
     def targets(self):
         return {
             (i.pk, year): self.cleaned_data.get(f"target-{i.pk}-{year}")
+            for i in self.indicators
+            for year in self.years
+        }
+
+    def accountabilities(self):
+        """(indicator id, contract year) -> the accountability chosen (an empty choice: default)."""
+        return {
+            (i.pk, year): self.cleaned_data.get(f"accountability-{i.pk}-{year}") or Accountability.DEFAULT
             for i in self.indicators
             for year in self.years
         }

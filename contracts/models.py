@@ -558,6 +558,15 @@ class Subcontract(models.Model):
             raise ValidationError({"supporting_partner": "The Lead Partner cannot subcontract to itself."})
 
 
+class Accountability(models.TextChoices):
+    """Whether a target counts towards the contract's performance status (accountable) or is only
+    computed and shown (monitored); by default as the seed's timeline has it (indicators/rules.py)."""
+
+    DEFAULT = "default", "Default"
+    ACCOUNTABLE = "accountable", "Accountable"
+    MONITORED = "monitored", "Monitored"
+
+
 class Target(models.Model):
     """The baseline and target of one indicator for one contract year, for one school or (school
     empty) the whole cluster. The baseline is the value of the year before the contract started."""
@@ -575,6 +584,13 @@ class Target(models.Model):
     )
     baseline = models.FloatField(null=True, blank=True)
     target = models.FloatField()
+    accountability = models.CharField(
+        max_length=12,
+        choices=Accountability.choices,
+        default=Accountability.DEFAULT,
+        help_text="Accountable counts towards the performance status, monitored is shown only; by "
+        "default leading indicators before the accountable-from year, lagging ones from it.",
+    )
 
     objects = ContractChildQuerySet.as_manager()
     history = HistoricalRecords()
@@ -596,11 +612,31 @@ class Target(models.Model):
                 condition=Q(contract_year__gte=1, contract_year__lte=MAX_TERM_YEARS),
                 name="target_year_in_term",
             ),
+            models.CheckConstraint(
+                condition=Q(accountability__in=Accountability.values), name="target_accountability_known"
+            ),
         ]
 
     def __str__(self):
         where = self.school or "cluster"
         return f"{self.indicator.code} year {self.contract_year} ({where}): {self.target}"
+
+    @property
+    def accountable_by_default(self):
+        from indicators.rules import accountable_by_default
+
+        return accountable_by_default(
+            self.indicator.kind, self.contract_year, self.contract.accountable_from_year
+        )
+
+    @property
+    def accountable(self):
+        """Whether the target counts towards the performance status (its override, else the default)."""
+        from indicators.rules import is_accountable
+
+        return is_accountable(
+            self.indicator.kind, self.contract_year, self.contract.accountable_from_year, self.accountability
+        )
 
     def clean(self):
         if (

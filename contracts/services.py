@@ -241,22 +241,29 @@ def set_contract_schools(contract, schools):
 
 
 @transaction.atomic
-def save_target_grid(contract, school, baselines, targets, *, user=None):
+def save_target_grid(contract, school, baselines, targets, accountabilities=None, *, user=None):
     """Write one scope's target grid (cluster-wide when `school` is None): `baselines` maps an
     indicator id to its baseline (or None), `targets` maps (indicator id, contract year) to a target
-    (None removes the target). Unchanged targets are left alone. Returns (created, updated, removed)."""
+    (None removes the target), `accountabilities` the same keys to the target's accountability
+    (default, accountable, monitored; a key left out keeps the target's, or the default for a new
+    one). Unchanged targets are left alone; every
+    change is in the targets' history. Returns (created, updated, removed)."""
     from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-    from .models import Target
+    from .models import Accountability, Target
 
     existing = {
         (t.indicator_id, t.contract_year): t
         for t in Target.objects.filter(contract=contract, school=school).order_by("pk").select_for_update()
     }
+    accountabilities = accountabilities or {}
     created, updated, removed = [], [], []
     for (indicator_id, year), value in targets.items():
         baseline = baselines.get(indicator_id)
         row = existing.get((indicator_id, year))
+        accountability = accountabilities.get(
+            (indicator_id, year), row.accountability if row else Accountability.DEFAULT
+        )
         if value is None:
             if row is not None:
                 removed.append(row)
@@ -269,17 +276,18 @@ def save_target_grid(contract, school, baselines, targets, *, user=None):
                     contract_year=year,
                     baseline=baseline,
                     target=value,
+                    accountability=accountability,
                 )
             )
-        elif row.target != value or row.baseline != baseline:
-            row.target, row.baseline = value, baseline
+        elif (row.target, row.baseline, row.accountability) != (value, baseline, accountability):
+            row.target, row.baseline, row.accountability = value, baseline, accountability
             updated.append(row)
     for row in removed:
         row.delete()  # one by one, so that the history records each removal
     if created:
         bulk_create_with_history(created, Target, default_user=user)
     if updated:
-        bulk_update_with_history(updated, Target, ["target", "baseline"], default_user=user)
+        bulk_update_with_history(updated, Target, ["target", "baseline", "accountability"], default_user=user)
     if created or updated or removed:
         _schedule_recompute([contract.pk])
     return len(created), len(updated), len(removed)

@@ -644,11 +644,8 @@ class TargetGridView(ContractWriteMixin, TemplateView):
             years=years,
             existing=existing,
             computed_baselines={i.pk: computed.get((i.pk, scope_key)) for i in indicators},
+            accountable_from_year=self.contract.accountable_from_year,
         )
-        accountable_from = self.contract.accountable_from_year
-        for row in form.rows:
-            kind = row["indicator"].kind
-            row["accountable_years"] = [y for y in years if (y < accountable_from) == (kind == "leading")]
         first, last = baseline_year(self.contract)
         return {
             "form": form,
@@ -675,7 +672,12 @@ class TargetGridView(ContractWriteMixin, TemplateView):
             context["error_count"] = len(form.errors)
             return self.render_grid(context, status=200)
         created, updated, removed = services.save_target_grid(
-            self.contract, context["school"], form.baselines(), form.targets(), user=request.user
+            self.contract,
+            context["school"],
+            form.baselines(),
+            form.targets(),
+            form.accountabilities(),
+            user=request.user,
         )
         scope = context["school"].name if context["school"] else "the whole cluster"
         note = (

@@ -180,6 +180,7 @@ def _recompute_batch(ids, as_of):
             _write_performance(cursor, dialect, current, as_of, computed_at)
             if windows and not dialect.postgres:  # PostgreSQL drops them at commit
                 cursor.execute("DROP TABLE engine_status")
+                cursor.execute("DROP TABLE engine_row")
                 cursor.execute("DROP TABLE engine_window")
                 cursor.execute("DROP TABLE engine_school")
                 cursor.execute("DROP TABLE engine_cluster")
@@ -365,7 +366,8 @@ _SCHOOL_VALUE = (
 
 # The targets of the batch's windows, read once for the statements that need them.
 _TARGETS = """
-    SELECT t.contract_id, t.contract_year, t.indicator_id, t.school_id, t.baseline, t.target
+    SELECT t.contract_id, t.contract_year, t.indicator_id, t.school_id, t.baseline, t.target,
+           t.accountability
     FROM contracts_target t
     JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
 """
@@ -519,7 +521,7 @@ _KEPT_SCHOOLS = f"""
 # above it adds in its order. A table of its own: inside the status statement, the sorted output
 # drew the planner into merge joins on part of the key (a batch took 4 times as long).
 _CLUSTERS = """
-    SELECT contract_id, contract_year, indicator_id,
+    SELECT contract_id, contract_year, indicator_id, COUNT(*) AS reporting,
            CASE WHEN MAX(unit) = 'count' THEN SUM(value)
                 WHEN SUM(enrolment) > 0 THEN SUM(value * enrolment) / SUM(enrolment)
                 ELSE AVG(value) END AS value,
@@ -541,18 +543,24 @@ def _status_select(dialect, as_of, computed_at):
     sql = f"""
     WITH r AS (
         SELECT t.contract_id, t.indicator_id, t.school_id, t.contract_year,
-               CASE WHEN w.leading_year = 1 THEN i.kind = 'leading' ELSE i.kind = 'lagging' END
-                   AS accountable,
+               CASE t.accountability WHEN 'accountable' THEN 1 = 1 WHEN 'monitored' THEN 1 = 0
+                    WHEN 'default' THEN CASE WHEN w.leading_year = 1 THEN i.kind = 'leading'
+                                             ELSE i.kind = 'lagging' END
+               END AS accountable,
                CASE WHEN t.school_id IS NULL THEN cl.value ELSE schp.value END AS value,
                CASE WHEN t.school_id IS NULL THEN cl.projection ELSE schp.projection END AS projection,
                CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * w.elapsed
                     ELSE t.baseline END AS baseline,
                CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.target * w.elapsed
                     ELSE t.target END AS target,
-               t.target AS year_target, i.direction, w.on_track_threshold, w.at_risk_threshold
+               t.target AS year_target, i.direction, w.on_track_threshold, w.at_risk_threshold,
+               CASE WHEN t.school_id IS NULL THEN COALESCE(cl.reporting, 0) END AS schools_reporting,
+               CASE WHEN t.school_id IS NULL THEN mc.schools END AS schools_expected
         FROM engine_target t
         JOIN engine_window w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year
         JOIN indicators_indicator i ON i.id = t.indicator_id
+        JOIN (SELECT contract_id, COUNT(*) AS schools FROM engine_member GROUP BY contract_id) mc
+          ON mc.contract_id = t.contract_id
         -- plain equi-joins (a NULL school matches no school row), so that they can hash
         LEFT JOIN engine_school schp ON schp.contract_id = t.contract_id
              AND schp.contract_year = t.contract_year AND schp.indicator_id = t.indicator_id
@@ -575,6 +583,7 @@ def _status_select(dialect, as_of, computed_at):
     SELECT p.contract_id, p.indicator_id, p.school_id, p.contract_year, p.accountable,
            {dialect.date_param()} AS as_of, p.value, p.baseline, p.target, p.progress,
            CASE WHEN p.value IS NULL THEN 'no_data'
+                WHEN p.schools_reporting < p.schools_expected THEN 'incomplete'
                 WHEN p.progress >= 1 OR p.meets = 1 THEN 'met'
                 WHEN p.progress >= p.on_track_threshold THEN 'on_track'
                 WHEN p.progress >= p.at_risk_threshold THEN 'at_risk'
@@ -584,15 +593,41 @@ def _status_select(dialect, as_of, computed_at):
                 WHEN (p.direction = 'higher' AND p.projection >= p.year_target)
                   OR (p.direction = 'lower' AND p.projection <= p.year_target) THEN TRUE ELSE FALSE END
                AS projected_to_meet,
+           p.schools_reporting, p.schools_expected,
            {dialect.date_param("timestamptz")} AS computed_at
     FROM p
     """
     return sql, [_adapt_date(as_of), _adapt_datetime(computed_at)]
 
 
+# The status rows of engine_row with their latest evidence: per target and scope, the latest
+# contract year up to the row's own whose status rests on complete data (not no_data, not
+# incomplete), and that year's status. A handful of rows per key (one per contract year), so the
+# self-joins stay small; the scope's NULL school is matched as 0.
+_EVIDENCE = """
+    SELECT r.*, ev.evidence_year, COALESCE(e.status, '') AS evidence_status
+    FROM engine_row r
+    LEFT JOIN (
+        SELECT a.contract_id, a.indicator_id, COALESCE(a.school_id, 0) AS scope, a.contract_year,
+               MAX(b.contract_year) AS evidence_year
+        FROM engine_row a
+        JOIN engine_row b
+          ON b.contract_id = a.contract_id AND b.indicator_id = a.indicator_id
+         AND COALESCE(b.school_id, 0) = COALESCE(a.school_id, 0)
+         AND b.contract_year <= a.contract_year AND b.status NOT IN ('no_data', 'incomplete')
+        GROUP BY a.contract_id, a.indicator_id, COALESCE(a.school_id, 0), a.contract_year
+    ) ev ON ev.contract_id = r.contract_id AND ev.indicator_id = r.indicator_id
+        AND ev.scope = COALESCE(r.school_id, 0) AND ev.contract_year = r.contract_year
+    LEFT JOIN engine_row e
+      ON e.contract_id = r.contract_id AND e.indicator_id = r.indicator_id
+     AND COALESCE(e.school_id, 0) = COALESCE(r.school_id, 0) AND e.contract_year = ev.evidence_year
+"""
+
+
 STATUS_COLUMNS = (
     "contract_id, indicator_id, school_id, contract_year, accountable, as_of, value, baseline, target, "
-    "progress, status, projection, projected_to_meet, computed_at"
+    "progress, status, projection, projected_to_meet, schools_reporting, schools_expected, "
+    "evidence_year, evidence_status, computed_at"
 )
 CHANGING = (
     "accountable",
@@ -604,6 +639,10 @@ CHANGING = (
     "status",
     "projection",
     "projected_to_meet",
+    "schools_reporting",
+    "schools_expected",
+    "evidence_year",
+    "evidence_status",
 )
 
 
@@ -631,6 +670,7 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     cursor.execute("DROP TABLE IF EXISTS engine_cluster")
     cursor.execute(dialect.temp_table("engine_cluster", _CLUSTERS))
     select_sql, params = _status_select(dialect, as_of, computed_at)
+    cursor.execute("DROP TABLE IF EXISTS engine_row")
     cursor.execute("DROP TABLE IF EXISTS engine_status")
     if dialect.postgres:
         # Hash joins only: every input is a temporary table of the batch, and the planner's
@@ -639,7 +679,8 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
         # on half the key (4 times as long).
         cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
-    cursor.execute(dialect.temp_table("engine_status", select_sql), params)
+    cursor.execute(dialect.temp_table("engine_row", select_sql), params)
+    cursor.execute(dialect.temp_table("engine_status", _EVIDENCE))
     if dialect.postgres:
         cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
@@ -727,25 +768,36 @@ def _delete_stale(cursor, contract_ids, have_statuses):
 
 
 def _write_performance(cursor, dialect, current, as_of, computed_at):
-    """Each contract's performance status: pre_launch before the start, else the worst accountable
-    status of its current year among those with data (met counts as on track), else no_data."""
+    """Each contract's performance status: pre_launch before the start, else the worst latest
+    evidence of the accountable targets of its current year (met counts as on track), else
+    no_data; and its basis, the contract years that evidence comes from ("3,4")."""
     if not current:
         return
     values, params = _values(
         dialect, [(pk, year, 1 if year else 0) for pk, year in current.items()], casts={1: "integer"}
     )
+    basis = (
+        "STRING_AGG(DISTINCT CAST(st.evidence_year AS text), ',' ORDER BY CAST(st.evidence_year AS text))"
+        if dialect.postgres
+        else "GROUP_CONCAT(DISTINCT st.evidence_year)"
+    )
     cursor.execute(
         f"""
         WITH cur (contract_id, contract_year, started) AS (VALUES {values})
         INSERT INTO indicators_contractperformance
-            (contract_id, performance_status, contract_year, as_of, computed_at)
+            (contract_id, performance_status, contract_year, basis, as_of, computed_at)
         SELECT cur.contract_id,
                CASE WHEN cur.started = 0 THEN 'pre_launch'
-                    WHEN SUM(CASE WHEN st.status = 'off_track' THEN 1 ELSE 0 END) > 0 THEN 'off_track'
-                    WHEN SUM(CASE WHEN st.status = 'at_risk' THEN 1 ELSE 0 END) > 0 THEN 'at_risk'
-                    WHEN SUM(CASE WHEN st.status IN ('on_track', 'met') THEN 1 ELSE 0 END) > 0 THEN 'on_track'
+                    WHEN SUM(CASE WHEN st.evidence_status = 'off_track' THEN 1 ELSE 0 END) > 0
+                        THEN 'off_track'
+                    WHEN SUM(CASE WHEN st.evidence_status = 'at_risk' THEN 1 ELSE 0 END) > 0
+                        THEN 'at_risk'
+                    WHEN SUM(CASE WHEN st.evidence_status IN ('on_track', 'met') THEN 1 ELSE 0 END) > 0
+                        THEN 'on_track'
                     ELSE 'no_data' END,
-               cur.contract_year, {dialect.date_param()}, {dialect.date_param("timestamptz")}
+               cur.contract_year,
+               CASE WHEN cur.started = 0 THEN '' ELSE COALESCE({basis}, '') END,
+               {dialect.date_param()}, {dialect.date_param("timestamptz")}
         FROM cur
         LEFT JOIN indicators_indicatorstatus st
                ON st.contract_id = cur.contract_id AND st.contract_year = cur.contract_year AND st.accountable
@@ -753,7 +805,7 @@ def _write_performance(cursor, dialect, current, as_of, computed_at):
         GROUP BY cur.contract_id, cur.contract_year, cur.started
         ON CONFLICT (contract_id) DO UPDATE SET
             performance_status = excluded.performance_status, contract_year = excluded.contract_year,
-            as_of = excluded.as_of, computed_at = excluded.computed_at
+            basis = excluded.basis, as_of = excluded.as_of, computed_at = excluded.computed_at
         """,
         params + [_adapt_date(as_of), _adapt_datetime(computed_at)],
     )

@@ -253,6 +253,8 @@ class Status(models.TextChoices):
     ON_TRACK = "on_track", "On track"
     AT_RISK = "at_risk", "At risk"
     OFF_TRACK = "off_track", "Off track"
+    # A cluster-wide value with schools missing: a data problem to chase, never a result.
+    INCOMPLETE = "incomplete", "Incomplete"
     NO_DATA = "no_data", "No data"
 
 
@@ -303,6 +305,14 @@ class IndicatorStatus(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices)
     projection = models.FloatField(null=True, blank=True, help_text="Projected year-end value.")
     projected_to_meet = models.BooleanField(null=True, blank=True)
+    # Cluster-wide rows: how many of the contract's schools have a value for the year, of how many.
+    schools_reporting = models.PositiveSmallIntegerField(null=True, blank=True)
+    schools_expected = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The latest evidence for this target and scope: this row's own year where its data are
+    # complete, else the latest earlier contract year whose are (None: no evidence yet), and the
+    # status of that year. The contract's performance status rests on these.
+    evidence_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence_status = models.CharField(max_length=10, choices=Status.choices, blank=True, db_default="")
     computed_at = models.DateTimeField()
 
     objects = IndicatorStatusQuerySet.as_manager()
@@ -327,15 +337,23 @@ class IndicatorStatus(models.Model):
     def __str__(self):
         return f"{self.contract} {self.indicator.code} y{self.contract_year}: {self.status}"
 
+    @property
+    def evidence_is_earlier(self):
+        """The evidence comes from an earlier contract year than the row's own."""
+        return self.evidence_year is not None and self.evidence_year < self.contract_year
+
 
 class ContractPerformance(models.Model):
-    """A contract's computed performance status: the worst accountable status of the current year."""
+    """A contract's computed performance status: the worst latest evidence of the accountable
+    targets of the current year (indicators/rules.py, `performance_status`)."""
 
     contract = models.OneToOneField(
         "contracts.PerformanceContract", on_delete=models.CASCADE, related_name="performance"
     )
     performance_status = models.CharField(max_length=10, choices=PerformanceStatus.choices)
     contract_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The contract years the status rests on, ascending, comma-separated ("3,4"); empty: none.
+    basis = models.CharField(max_length=40, blank=True, db_default="")
     as_of = models.DateField()
     computed_at = models.DateTimeField()
 
@@ -346,6 +364,10 @@ class ContractPerformance(models.Model):
 
     def __str__(self):
         return f"{self.contract}: {self.performance_status}"
+
+    @property
+    def basis_years(self):
+        return [int(year) for year in self.basis.split(",") if year]
 
 
 class YearAggregate(models.Model):

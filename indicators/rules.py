@@ -7,6 +7,7 @@ many contracts at once, and the tests check the two against each other.
 from dataclasses import dataclass
 
 MET, ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "met", "on_track", "at_risk", "off_track", "no_data"
+INCOMPLETE = "incomplete"
 # Worst first: the contract's performance status is the first of these found among its accountable
 # indicators with data ("met" counts as on track).
 SEVERITY = [OFF_TRACK, AT_RISK, ON_TRACK, MET]
@@ -19,11 +20,28 @@ class Thresholds:
     at_risk: float = DEFAULT_AT_RISK
 
 
-def is_accountable(kind: str, contract_year: int, accountable_from_year: int = 3) -> bool:
-    """Leading indicators are accountable before the accountable-from year, lagging ones from it."""
+# A target's accountability: the default of the seed's timeline, or the district's override.
+DEFAULT, ACCOUNTABLE, MONITORED = "default", "accountable", "monitored"
+
+
+def accountable_by_default(kind: str, contract_year: int, accountable_from_year: int = 3) -> bool:
+    """Leading indicators are accountable before the accountable-from year (the early signals of
+    years 1-2 by default), lagging ones from it."""
     if contract_year < accountable_from_year:
         return kind == "leading"
     return kind == "lagging"
+
+
+def is_accountable(
+    kind: str, contract_year: int, accountable_from_year: int = 3, accountability: str = DEFAULT
+) -> bool:
+    """Whether a target counts towards the contract's performance status: the district's choice
+    for that target (accountable or monitored) where it made one, else the default."""
+    if accountability == ACCOUNTABLE:
+        return True
+    if accountability == MONITORED:
+        return False
+    return accountable_by_default(kind, contract_year, accountable_from_year)
 
 
 def meets(value: float, target: float, direction: str) -> bool:
@@ -88,12 +106,37 @@ def status(value, p, target, direction: str, thresholds: Thresholds = Thresholds
     return OFF_TRACK
 
 
-def performance_status(accountable_statuses: list[str], *, started: bool) -> str:
-    """The contract's status: pre_launch before the start, else the worst accountable status with
-    data ("met" counts as on track), else no_data."""
+def completeness(value, schools_reporting: int, schools_expected: int, status_if_complete: str) -> str:
+    """A cluster-wide value needs every school of the cluster: with some school missing for the
+    year the row is `incomplete` (its value is over the schools that reported), never a result."""
+    if value is None:
+        return NO_DATA
+    if schools_reporting < schools_expected:
+        return INCOMPLETE
+    return status_if_complete
+
+
+def has_evidence(status_: str) -> bool:
+    """A status that a headline may rest on: complete data for the year."""
+    return status_ not in (NO_DATA, INCOMPLETE)
+
+
+def latest_evidence(statuses_by_year: dict[int, str], year: int) -> tuple[int, str] | None:
+    """The evidence for one target and scope in contract year `year`: that year's status where its
+    data are complete, else the status of the latest earlier year whose data are ("year 3,
+    final"); None without any. Never a year after `year`."""
+    for candidate in sorted((y for y in statuses_by_year if y <= year), reverse=True):
+        if has_evidence(statuses_by_year[candidate]):
+            return candidate, statuses_by_year[candidate]
+    return None
+
+
+def performance_status(accountable_evidence: list[str], *, started: bool) -> str:
+    """The contract's status: pre_launch before the start, else the worst latest evidence of the
+    accountable targets of the current year ("met" counts as on track), else no_data."""
     if not started:
         return "pre_launch"
-    with_data = [s for s in accountable_statuses if s != NO_DATA]
+    with_data = [s for s in accountable_evidence if has_evidence(s)]
     if not with_data:
         return NO_DATA
     worst = min(with_data, key=SEVERITY.index)

@@ -3,6 +3,8 @@
 With nothing set the portal runs on a SQLite file in the project and runs Celery tasks in-process.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,8 +97,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # The tests' database is a file too: an in-memory one would be one connection shared by the
-    # live server's threads, which deadlock in it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # live server's threads, which deadlock in it. One file per test run (removed when it ends), so
+    # that two runs side by side do not share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"turnaround-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # models.W040: SQLite ignores an index's INCLUDE columns; the index still works there.

@@ -145,6 +145,7 @@ def test_the_schema_names_the_filters_and_status_values_exactly(db):
         "performance_status",
         "as_of",
         "computed_at",
+        "basis",  # second edition: added, none of v1's removed or renamed
         "indicators",
     }
     indicator_fields = components["IndicatorStatus"]["properties"]
@@ -160,9 +161,21 @@ def test_the_schema_names_the_filters_and_status_values_exactly(db):
         "progress",
         "status",
         "projection",
+        # second edition: added, none of v1's removed or renamed
+        "evidence_year",
+        "evidence_status",
+        "schools_reporting",
+        "schools_expected",
     }
     assert components["PhaseEnum"]["enum"] == ["pre_launch", "year_1", "year_2", "year_3_plus", "ended"]
-    assert components["IndicatorStatusEnum"]["enum"] == ["met", "on_track", "at_risk", "off_track", "no_data"]
+    assert components["IndicatorStatusEnum"]["enum"] == [
+        "met",
+        "on_track",
+        "at_risk",
+        "off_track",
+        "incomplete",
+        "no_data",
+    ]
 
 
 def test_the_docs_are_served_without_a_cdn(db, client):

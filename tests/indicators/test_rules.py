@@ -144,7 +144,9 @@ def expected_row(contract, ind, year, school, as_of):
         "projection": projection,
         "baseline": baseline,
         "target": goal,
-        "status": rules.status(value, p, goal, ind.direction),
+        "status": rules.completeness(
+            value, len(values), len(schools), rules.status(value, p, goal, ind.direction)
+        ),
     }
 
 

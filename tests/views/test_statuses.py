@@ -20,14 +20,15 @@ def computed():
     Target.objects.create(
         contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
     )
-    Measurement.objects.create(
-        school=contract.schools.first(),
-        indicator=indicator("attendance_rate"),
-        period_start=date(2024, 9, 1),
-        period_end=date(2024, 9, 30),
-        value=72.5,
-        source="form",
-    )
+    for school in contract.schools.all():  # every school reports: the cluster's value is complete
+        Measurement.objects.create(
+            school=school,
+            indicator=indicator("attendance_rate"),
+            period_start=date(2024, 9, 1),
+            period_end=date(2024, 9, 30),
+            value=72.5,
+            source="form",
+        )
     engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 1))
     return contract
 

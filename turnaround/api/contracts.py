@@ -157,8 +157,27 @@ class IndicatorStatusSerializer(serializers.Serializer):
     target = serializers.FloatField(allow_null=True)
     value = serializers.FloatField(allow_null=True, help_text="The value to date.")
     progress = serializers.FloatField(allow_null=True)
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        help_text="incomplete: a cluster-wide value with schools missing for the year (see "
+        "schools_reporting), a data problem to chase, not a result.",
+    )
     projection = serializers.FloatField(allow_null=True, help_text="The projected year-end value.")
+    evidence_year = serializers.IntegerField(
+        allow_null=True,
+        help_text="The latest evidence for this target and scope: this year where its data are complete, "
+        "else the latest earlier contract year whose are; null: none yet.",
+    )
+    evidence_status = serializers.ChoiceField(
+        choices=Status.choices, allow_blank=True, help_text="The status of evidence_year; empty: none."
+    )
+    schools_reporting = serializers.IntegerField(
+        allow_null=True,
+        help_text="Cluster-wide rows: the schools with a value for the year (null for a school).",
+    )
+    schools_expected = serializers.IntegerField(
+        allow_null=True, help_text="Cluster-wide rows: the contract's schools (null for a school)."
+    )
 
 
 class ContractStatusSerializer(serializers.Serializer):
@@ -170,6 +189,11 @@ class ContractStatusSerializer(serializers.Serializer):
     )
     as_of = serializers.DateField(allow_null=True, help_text="The day the statuses were computed for.")
     computed_at = serializers.DateTimeField(allow_null=True)
+    basis = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The contract years the performance status rests on (the latest evidence of each "
+        "accountable target of the current year), ascending; empty before the start or without evidence.",
+    )
     indicators = IndicatorStatusSerializer(many=True)
 
 
@@ -237,6 +261,7 @@ class ContractViewSet(ReadCreateUpdateViewSet):
             "performance_status": performance.performance_status if performance else None,
             "as_of": performance.as_of if performance else None,
             "computed_at": statuses["computed_at"],
+            "basis": performance.basis_years if performance else [],
             "indicators": statuses["statuses"],
         }
         return Response(ContractStatusSerializer(data).data)
@@ -267,11 +292,30 @@ class TargetSerializer(ModelCleanMixin, serializers.ModelSerializer):
         queryset=School.objects.all(), allow_null=True, required=False, help_text="null: cluster-wide."
     )
 
+    accountable = serializers.SerializerMethodField(
+        help_text="Whether the target counts towards the contract's performance status: its "
+        "accountability where the district chose one, else the default (leading indicators before "
+        "the contract's accountable-from year, lagging ones from it)."
+    )
+
     class Meta:
         model = Target
-        fields = ["id", "contract", "indicator", "contract_year", "school", "baseline", "target"]
+        fields = [
+            "id",
+            "contract",
+            "indicator",
+            "contract_year",
+            "school",
+            "baseline",
+            "target",
+            "accountability",
+            "accountable",
+        ]
         validators = []  # the model's constraints run in ModelCleanMixin
         extra_kwargs = {"contract_year": {"min_value": 1, "max_value": MAX_TERM_YEARS}}
+
+    def get_accountable(self, target) -> bool:
+        return target.accountable
 
     def validate_contract(self, contract):
         if self.instance is not None and contract != self.instance.contract:
@@ -327,7 +371,7 @@ class TargetViewSet(mixins.DestroyModelMixin, ReadCreateUpdateViewSet):
     """Baselines and targets per contract, indicator and contract year, for one school or (school
     null) the whole cluster. District staff set their district's."""
 
-    queryset = Target.objects.select_related("indicator")
+    queryset = Target.objects.select_related("indicator", "contract")
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
     ordering_fields = ["contract_year", "id"]

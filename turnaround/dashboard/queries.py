@@ -49,6 +49,7 @@ def with_dashboard_columns(contracts, as_of):
             contract_year=contract_year,
             performance_status=F("performance__performance_status"),
             performance_as_of=F("performance__as_of"),
+            performance_basis=F("performance__basis"),
             phase_rank=_rank("phase", PHASE_ORDER),
             lifecycle_rank=_rank("lifecycle_status", LifecycleStatus.values),
             performance_rank=_rank("performance__performance_status", PERFORMANCE_ORDER),
@@ -57,12 +58,29 @@ def with_dashboard_columns(contracts, as_of):
 
 
 def label_phases(contracts):
-    """Each contract with `phase_label` ("Year 3+ (year 4)") and `performance_label`."""
+    """Each contract with `phase_label` ("Year 3+ (year 4)"), `performance_label` and
+    `performance_basis_label` ("year 3, final" where the status rests on an earlier year than the
+    current one)."""
     labels = dict(PerformanceStatus.choices)
     for contract in contracts:
         contract.phase_label = phase_label(contract.phase, contract.contract_year)
         contract.performance_label = labels.get(contract.performance_status, "Not computed yet")
+        contract.performance_basis_label = basis_label(contract.performance_basis, contract.contract_year)
     return contracts
+
+
+def basis_label(basis, current_year):
+    """The years a performance status rests on, in words, where one is earlier than the current
+    year ("year 3, final"; "years 3 (final) and 4"); empty where it rests on the current year alone."""
+    years = [int(year) for year in (basis or "").split(",") if year]
+    if not years or years == [current_year]:
+        return ""
+    if len(years) == 1:
+        return f"year {years[0]}, final"
+    named = [
+        f"{year} (final)" if current_year is None or year < current_year else str(year) for year in years
+    ]
+    return "years " + ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def contracts_with_status(user, **filters):

@@ -1,0 +1,181 @@
+"""Completeness and the latest-evidence headline (DESIGN.md, rules second edition), on worked
+examples through the engine and the status API, and as invariants of the rules."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts.models import Target
+from indicators import engine, rules
+from indicators.models import ContractPerformance, IndicatorStatus, Measurement
+from tests.api.conftest import client_for
+from tests.factories import ContractFactory, indicator, user_with_role
+from turnaround.models import Role
+
+
+def cluster_target(contract, code, year, baseline, target):
+    return Target.objects.create(
+        contract=contract, indicator=indicator(code), contract_year=year, baseline=baseline, target=target
+    )
+
+
+def report(schools, code, start, end, value):
+    for school in schools:
+        Measurement.objects.create(
+            school=school,
+            indicator=indicator(code),
+            period_start=start,
+            period_end=end,
+            value=value,
+            source="form",
+        )
+
+
+def row(contract, code, year):
+    return IndicatorStatus.objects.get(
+        contract=contract, indicator__code=code, contract_year=year, school=None
+    )
+
+
+@pytest.mark.django_db
+def test_in_august_of_year_4_the_headline_rests_on_year_3s_final_results(client):
+    """Year 3 ran from 1 July 2025 to 30 June 2026. Its state test results, for the spring, arrive
+    in August 2026: they count for year 3 (their period ends in it), when year 4 is already under
+    way and has no results yet. The first edition read `no_data` until the next spring."""
+    contract = ContractFactory(
+        start_date=date(2023, 7, 1), end_date=date(2028, 6, 30), lifecycle_status="active"
+    )
+    schools = list(contract.schools.all())
+    cluster_target(contract, "ela_proficiency", 3, 20, 30)
+    cluster_target(contract, "ela_proficiency", 4, 20, 35)
+    report(schools, "ela_proficiency", date(2026, 3, 1), date(2026, 5, 31), 27.5)  # 75% of the way
+    engine.recompute_contracts([contract.pk], as_of=date(2026, 8, 20))
+
+    year_4, year_3 = row(contract, "ela_proficiency", 4), row(contract, "ela_proficiency", 3)
+    assert (year_4.status, year_4.evidence_year, year_4.evidence_status) == ("no_data", 3, "on_track")
+    assert (year_3.status, year_3.evidence_year) == ("on_track", 3)
+    performance = ContractPerformance.objects.get(contract=contract)
+    assert (performance.contract_year, performance.performance_status, performance.basis_years) == (
+        4,
+        "on_track",
+        [3],
+    )
+
+    district_user = user_with_role(Role.DISTRICT_STAFF, contract.district)
+    client.force_login(district_user)
+    page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "on the evidence of contract year 3" in page
+    assert "evidence: year 3, final (on track)" in page
+    with time_machine.travel(date(2026, 8, 20), tick=False):
+        home = client.get("/", {"q": contract.reference}).content.decode()
+    assert "on year 3, final" in home
+    body = client_for(district_user).get(f"/api/v1/contracts/{contract.pk}/status/").json()
+    assert (body["performance_status"], body["basis"]) == ("on_track", [3])
+    [ela] = [r for r in body["indicators"] if r["indicator"] == "ela_proficiency"]
+    assert (ela["year"], ela["status"], ela["evidence_year"], ela["evidence_status"]) == (
+        4,
+        "no_data",
+        3,
+        "on_track",
+    )
+
+
+@pytest.mark.django_db
+def test_a_cluster_with_a_school_missing_is_incomplete_and_falls_back_to_last_years_evidence(client):
+    """Year 2 (2025-26), November: two of the cluster's three schools have reported attendance
+    (a rate, so the missing school would only move a weighted mean). The row says `incomplete`,
+    2 of 3 schools reporting, with the value over those two; the headline rests on year 1, whose
+    data were complete. Once the third school reports, year 2 is the evidence."""
+    contract = ContractFactory(
+        start_date=date(2024, 7, 1), end_date=date(2029, 6, 30), lifecycle_status="active"
+    )
+    schools = list(contract.schools.order_by("pk"))
+    cluster_target(contract, "attendance_rate", 1, 80, 90)
+    cluster_target(contract, "attendance_rate", 2, 80, 92)
+    report(schools, "attendance_rate", date(2024, 9, 1), date(2025, 5, 31), 84)  # year 1: 40%, at risk
+    report(schools[:2], "attendance_rate", date(2025, 9, 1), date(2025, 10, 31), 95)  # year 2, two schools
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+
+    year_2 = row(contract, "attendance_rate", 2)
+    assert (year_2.status, year_2.schools_reporting, year_2.schools_expected) == ("incomplete", 2, 3)
+    assert year_2.value == pytest.approx(95)
+    assert (year_2.evidence_year, year_2.evidence_status) == (1, "at_risk")
+    client.force_login(user_with_role(Role.DISTRICT_STAFF, contract.district))
+    page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "2 of 3 schools reporting" in page and "evidence: year 1, final (at risk)" in page
+    performance = ContractPerformance.objects.get(contract=contract)
+    assert (performance.performance_status, performance.basis_years) == ("at_risk", [1])
+
+    report(schools[2:], "attendance_rate", date(2025, 9, 1), date(2025, 10, 31), 95)
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+    year_2 = row(contract, "attendance_rate", 2)
+    assert (year_2.status, year_2.schools_reporting, year_2.evidence_year) == ("met", 3, 2)
+    performance = ContractPerformance.objects.get(contract=contract)
+    assert (performance.performance_status, performance.basis_years) == ("on_track", [2])
+
+
+@pytest.mark.django_db
+def test_without_any_evidence_the_contract_reads_no_data_with_no_basis():
+    contract = ContractFactory(
+        start_date=date(2024, 7, 1), end_date=date(2029, 6, 30), lifecycle_status="active"
+    )
+    cluster_target(contract, "attendance_rate", 1, 80, 90)
+    report(contract.schools.all()[:1], "attendance_rate", date(2024, 9, 1), date(2024, 9, 30), 70)
+    engine.recompute_contracts([contract.pk], as_of=date(2024, 10, 15))
+    assert (
+        row(contract, "attendance_rate", 1).status,
+        row(contract, "attendance_rate", 1).evidence_year,
+    ) == (
+        "incomplete",
+        None,
+    )
+    performance = ContractPerformance.objects.get(contract=contract)
+    assert (performance.performance_status, performance.basis) == ("no_data", "")
+
+
+# Invariants of the rules -------------------------------------------------------------------------
+
+STATUSES = st.sampled_from(
+    [rules.MET, rules.ON_TRACK, rules.AT_RISK, rules.OFF_TRACK, rules.NO_DATA, "incomplete"]
+)
+
+
+@given(st.dictionaries(st.integers(1, 5), STATUSES, max_size=5), st.integers(1, 5))
+def test_evidence_never_comes_from_a_year_after_the_current_one(statuses_by_year, year):
+    evidence = rules.latest_evidence(statuses_by_year, year)
+    if evidence is not None:
+        evidence_year, status = evidence
+        assert evidence_year <= year and rules.has_evidence(status)
+        assert not any(
+            rules.has_evidence(statuses_by_year[y]) for y in statuses_by_year if evidence_year < y <= year
+        )
+
+
+@given(
+    st.floats(0, 100),
+    st.integers(1, 6),
+    st.sampled_from([rules.MET, rules.ON_TRACK, rules.AT_RISK, rules.OFF_TRACK]),
+)
+def test_with_every_school_reporting_a_row_is_never_incomplete(value, schools, status):
+    assert rules.completeness(value, schools, schools, status) == status
+    assert rules.completeness(value, schools - 1, schools, status) == "incomplete"
+
+
+@given(
+    st.floats(0, 100),
+    st.floats(0, 100),
+    st.floats(0, 100),
+    st.floats(0, 100),
+    st.sampled_from(["higher", "lower"]),
+)
+def test_a_better_value_never_gives_a_worse_status(value, better_by, baseline, target, direction):
+    better = value + better_by if direction == "higher" else value - better_by
+
+    def status(v):
+        return rules.status(v, rules.progress(v, baseline, target, direction), target, direction)
+
+    order = [rules.OFF_TRACK, rules.AT_RISK, rules.ON_TRACK, rules.MET]
+    assert order.index(status(better)) >= order.index(status(value))
