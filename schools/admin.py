@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from turnaround.roles import viewer_for
 
-from .models import Cluster, ClusterMembership, District, NonSchoolDay, PartnershipZone, School, State
+from .models import (
+    Cluster,
+    ClusterMembership,
+    District,
+    NonSchoolDay,
+    PartnershipZone,
+    School,
+    SchoolYearCalendar,
+    State,
+)
 
 
 @admin.register(State)
@@ -57,17 +66,9 @@ class ClusterAdmin(admin.ModelAdmin):
         return obj.memberships.count()
 
 
-@admin.register(NonSchoolDay)
-class NonSchoolDayAdmin(admin.ModelAdmin):
-    """The district calendar, for admins and for district staff with admin access (their own
-    district's days only). Saves and deletes recompute the presence of the district's schools
-    through the signals."""
-
-    list_display = ["date", "district", "description"]
-    list_filter = ["district__state", "district"]
-    search_fields = ["description", "district__name"]
-    date_hierarchy = "date"
-    list_select_related = ["district"]
+class DistrictCalendarAdmin(admin.ModelAdmin):
+    """A district calendar's rows, for admins and for district staff with admin access (their own
+    district's only)."""
 
     def _keeps_calendar(self, request):
         viewer = viewer_for(request.user)
@@ -92,3 +93,26 @@ class NonSchoolDayAdmin(admin.ModelAdmin):
             districts = District.objects.all()
             kwargs["queryset"] = districts if viewer.is_admin else districts.filter(pk=viewer.district_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(NonSchoolDay)
+class NonSchoolDayAdmin(DistrictCalendarAdmin):
+    """The district calendar's non-school days. Saves and deletes recompute the presence of the
+    district's schools through the signals."""
+
+    list_display = ["date", "district", "description"]
+    list_filter = ["district__state", "district"]
+    search_fields = ["description", "district__name"]
+    date_hierarchy = "date"
+    list_select_related = ["district"]
+
+
+@admin.register(SchoolYearCalendar)
+class SchoolYearCalendarAdmin(DistrictCalendarAdmin):
+    """The district calendar's first and last days of school, per school year (a school year
+    without a row has the defaults)."""
+
+    list_display = ["school_year", "district", "first_day", "last_day"]
+    list_filter = ["district__state", "district", "school_year"]
+    search_fields = ["district__name"]
+    list_select_related = ["district"]

@@ -1,8 +1,9 @@
 """States, districts, schools, partnership zones and clusters."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .querysets import (
     ClusterQuerySet,
@@ -10,6 +11,7 @@ from .querysets import (
     NonSchoolDayQuerySet,
     PartnershipZoneQuerySet,
     SchoolQuerySet,
+    SchoolYearCalendarQuerySet,
     StateQuerySet,
 )
 
@@ -199,3 +201,56 @@ class NonSchoolDay(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.description} ({self.district.name})"
+
+
+class SchoolYearCalendar(models.Model):
+    """A district's first and last day of school in one school year (1 July to 30 June, named by its
+    first calendar year: 2026 is 2026-27). A school year without a row has the defaults of
+    `schools.calendar.default_school_days`. With the non-school days, these make the instructional
+    days (`schools.calendar.instructional_days`)."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="school_years")
+    school_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="The school year's first calendar year: 2026 for 2026-27.",
+    )
+    first_day = models.DateField("first day of school")
+    last_day = models.DateField("last day of school")
+
+    objects = SchoolYearCalendarQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["district__name", "school_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "school_year"], name="school_year_calendar_unique_per_district"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_day__lt=F("last_day")), name="school_year_calendar_first_before_last"
+            ),
+        ]
+
+    def __str__(self):
+        from .calendar import school_year_label
+
+        return f"{self.district.name} {school_year_label(self.school_year)}"
+
+    def clean(self):
+        from .calendar import school_year_bounds, school_year_label
+
+        if self.school_year is None:
+            return
+        start, end = school_year_bounds(self.school_year)
+        label = school_year_label(self.school_year)
+        errors = {}
+        for field in ("first_day", "last_day"):
+            day = getattr(self, field)
+            if day is not None and not start <= day <= end:
+                errors[field] = (
+                    f"School year {label} runs from {start:%B} {start.day}, {start.year} "
+                    f"to {end:%B} {end.day}, {end.year}: choose a day inside it."
+                )
+        if not errors and self.first_day and self.last_day and self.last_day <= self.first_day:
+            errors["last_day"] = "The last day of school must be after the first."
+        if errors:
+            raise ValidationError(errors)

@@ -92,7 +92,7 @@ class ClusterQuerySet(models.QuerySet):
         return self.none()
 
 
-class NonSchoolDayQuerySet(models.QuerySet):
+class DistrictCalendarQuerySet(models.QuerySet):
     """A district's calendar is seen by whoever sees the district, and kept by its own staff."""
 
     def visible_to(self, user):
@@ -106,6 +106,14 @@ class NonSchoolDayQuerySet(models.QuerySet):
         if viewer.is_district:
             return self.filter(district_id=viewer.district_id)
         return self.none()
+
+
+class NonSchoolDayQuerySet(DistrictCalendarQuerySet):
+    """A district's non-school days: the district calendar's scope."""
+
+
+class SchoolYearCalendarQuerySet(DistrictCalendarQuerySet):
+    """A district's first and last days of school: the district calendar's scope."""
 
 
 def schools_model():

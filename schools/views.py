@@ -1,11 +1,9 @@
 """Pages for schools: the list and the detail (its indicators over time, its contracts, recent
 measurements and visits)."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -20,8 +18,17 @@ from turnaround.dashboard.queries import contracts_with_status
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView
 
-from .calendar import add_non_school_days, remove_non_school_day
-from .forms import NonSchoolDaysForm
+from .calendar import (
+    add_non_school_days,
+    remove_non_school_day,
+    school_days,
+    school_days_seen_by,
+    school_year_label,
+    school_year_of,
+    school_year_start,
+    set_school_days,
+)
+from .forms import NonSchoolDaysForm, SchoolDaysForm
 from .models import District, NonSchoolDay, School
 
 RECENT_MEASUREMENTS = 20
@@ -77,8 +84,9 @@ class SchoolDetailView(ScopedDetailView):
 
 
 class CalendarView(LoginRequiredMixin, TemplateView):
-    """The district calendar of non-school days: district staff add and remove their district's;
-    everyone else who sees a district reads its calendar."""
+    """The district calendar: its non-school days and, per school year, its first and last day of
+    school. District staff keep their district's; everyone else who sees a district reads its
+    calendar."""
 
     template_name = "schools/calendar.html"
 
@@ -89,7 +97,7 @@ class CalendarView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        since = date(today.year if today.month >= 7 else today.year - 1, 7, 1)  # this school year
+        since = school_year_start(today)
         context["visit_tab"] = "calendar"
         context["can_log_visits"] = can_log_visits(self.request.user)
         context["district"] = self.editable_district()
@@ -102,9 +110,27 @@ class CalendarView(LoginRequiredMixin, TemplateView):
         )
         context["since"] = since
         context["today"] = today
+        # The current school year and the next, and any other a district has set.
+        this_year = school_year_of(today)
+        context["school_days"] = school_days_seen_by(self.request.user, [this_year, this_year + 1])
+        context["editable_school_years"] = editable_school_years(today)
+        if context["district"] and "school_days_form" not in context:
+            context["school_days_form"] = self.school_days_form(context["district"], today)
         return context
 
+    def school_days_form(self, district, today):
+        """The form for the days of school, filled in with the current days of the school year the
+        page was asked for (`?school_year=2027`), else of the current one."""
+        years = editable_school_years(today)
+        year = number_or_zero(self.request.GET.get("school_year"))
+        year = year if year in years else school_year_of(today)
+        first, last = school_days(district.pk, year)
+        initial = {"district": district.pk, "school_year": year, "first_day": first, "last_day": last}
+        return SchoolDaysForm(initial=initial, school_years=years)
+
     def post(self, request):
+        if any(key.startswith(f"{SchoolDaysForm.prefix}-") for key in request.POST):
+            return self.post_school_days(request)
         district = self.editable_district()
         if district is None:
             raise Http404("Only district staff keep a calendar.")
@@ -135,3 +161,46 @@ class CalendarView(LoginRequiredMixin, TemplateView):
                 )
                 return redirect("schools:calendar")
         return self.render_to_response(self.get_context_data(form=form), status=422)
+
+    def post_school_days(self, request):
+        """Set a district's first and last day of school: 404 for a district outside the user's
+        scope, 403 for one they may only read."""
+        district = get_object_or_404(
+            District.objects.visible_to(request.user),
+            pk=number_or_zero(request.POST.get(f"{SchoolDaysForm.prefix}-district")),
+        )
+        if district != self.editable_district():
+            raise PermissionDenied("Only the district's own staff set its days of school.")
+        form = SchoolDaysForm(request.POST, school_years=editable_school_years(timezone.localdate()))
+        if form.is_valid():
+            year = form.cleaned_data["school_year"]
+            try:
+                days = set_school_days(
+                    district, year, form.cleaned_data["first_day"], form.cleaned_data["last_day"]
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    f"School year {school_year_label(year)}: first day {days.first_day:%b %d, %Y}, "
+                    f"last day {days.last_day:%b %d, %Y}.",
+                )
+                return redirect("schools:calendar")
+        return self.render_to_response(self.get_context_data(school_days_form=form), status=422)
+
+
+def editable_school_years(today):
+    """The school years whose days of school district staff set on the page: the last, the
+    current and the next."""
+    this_year = school_year_of(today)
+    return [this_year - 1, this_year, this_year + 1]
+
+
+def number_or_zero(value):
+    """A number from the query string or a form, or 0 (which no row or school year has)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

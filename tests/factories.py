@@ -9,7 +9,7 @@ from contracts import services
 from contracts.models import PerformanceContract, Target
 from indicators.models import Indicator, Measurement
 from partners.models import FieldVisit, Organization
-from schools.models import Cluster, ClusterMembership, District, School, State
+from schools.models import Cluster, ClusterMembership, District, School, SchoolYearCalendar, State
 from turnaround.models import Role, UserProfile
 
 CATALOG_MIGRATIONS = [
@@ -48,6 +48,19 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 
     state = factory.SubFactory(StateFactory)
     name = factory.Sequence(lambda n: f"District {n}")
+
+
+class SchoolYearCalendarFactory(factory.django.DjangoModelFactory):
+    """A district's own first and last day of school: 17 August to 4 June (in 2026-27, a Monday and a
+    Friday)."""
+
+    class Meta:
+        model = SchoolYearCalendar
+
+    district = factory.SubFactory(DistrictFactory)
+    school_year = 2026
+    first_day = factory.LazyAttribute(lambda o: date(o.school_year, 8, 17))
+    last_day = factory.LazyAttribute(lambda o: date(o.school_year + 1, 6, 4))
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
