@@ -331,6 +331,11 @@ class ContractTermsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["on_track_threshold"].help_text = "Progress at or above this is on track (0-1)."
         self.fields["at_risk_threshold"].help_text = "Progress at or above this is at risk (0-1)."
+        self.fields["improvement_margin"].help_text = (
+            "0-1: a miss that closed at least this share of last year's gap to the target counts as on "
+            "track, by improvement (0.1: a tenth of the gap); 0 or empty turns it off."
+        )
+        self.fields["improvement_margin"].required = False
         self.helper = helper(
             "Save terms",
             Row(Column("reference", css_class="col-md-4"), Column("name", css_class="col-md-8")),
@@ -354,9 +359,10 @@ class ContractTermsForm(forms.ModelForm):
             Fieldset(
                 "Accountability",
                 Row(
-                    Column("accountable_from_year", css_class="col-md-4"),
-                    Column("on_track_threshold", css_class="col-md-4"),
-                    Column("at_risk_threshold", css_class="col-md-4"),
+                    Column("accountable_from_year", css_class="col-md-3"),
+                    Column("on_track_threshold", css_class="col-md-3"),
+                    Column("at_risk_threshold", css_class="col-md-3"),
+                    Column("improvement_margin", css_class="col-md-3"),
                 ),
             ),
             "notes",
@@ -372,6 +378,11 @@ class ContractTermsForm(forms.ModelForm):
             self.add_error("on_track_threshold", "Between 0 and 1 (0.75 is 75% of the way to the target).")
         if at_risk is not None and not 0 <= at_risk < 1:
             self.add_error("at_risk_threshold", "Between 0 and 1 (0.25 is 25% of the way to the target).")
+        margin = cleaned.get("improvement_margin")
+        if margin is None and "improvement_margin" not in self.errors:
+            cleaned["improvement_margin"] = margin = 0.0  # empty: off
+        if margin is not None and not 0 <= margin <= 1:
+            self.add_error("improvement_margin", "Between 0 and 1 (0.1 is a tenth of last year's gap).")
         if on_track is not None and at_risk is not None and at_risk >= on_track:
             self.add_error("at_risk_threshold", "The at-risk threshold must be below the on-track threshold.")
         years = term_years(start, end) if start and end else None

@@ -219,6 +219,11 @@ class PerformanceContract(models.Model):
     )
     on_track_threshold = models.FloatField(default=0.75, help_text="Progress at or above this is on track.")
     at_risk_threshold = models.FloatField(default=0.25, help_text="Progress at or above this is at risk.")
+    improvement_margin = models.FloatField(
+        default=0.0,
+        help_text="A miss that closed at least this share of last year's gap to the target counts as on "
+        "track (by improvement); 0 turns it off.",
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -239,6 +244,7 @@ class PerformanceContract(models.Model):
         "accountable_from_year",
         "on_track_threshold",
         "at_risk_threshold",
+        "improvement_margin",
         "notes",
     )
     history = HistoricalRecords()
@@ -269,6 +275,10 @@ class PerformanceContract(models.Model):
                 & Q(at_risk_threshold__lt=F("on_track_threshold"))
                 & Q(on_track_threshold__lte=1),
                 name="contract_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(improvement_margin__gte=0, improvement_margin__lte=1),
+                name="contract_improvement_margin_share",
             ),
             models.CheckConstraint(
                 condition=Q(central_office_share_pct__isnull=True)

@@ -63,6 +63,7 @@ class Window:
     leading_year: bool
     on_track_threshold: float
     at_risk_threshold: float
+    improvement_margin: float = 0.0
 
 
 # The contract fields contract_windows() reads.
@@ -74,6 +75,7 @@ WINDOW_FIELDS = (
     "accountable_from_year",
     "on_track_threshold",
     "at_risk_threshold",
+    "improvement_margin",
 )
 
 
@@ -102,6 +104,7 @@ def contract_windows(contract, as_of):
                 leading_year=year < contract.accountable_from_year,
                 on_track_threshold=contract.on_track_threshold,
                 at_risk_threshold=contract.at_risk_threshold,
+                improvement_margin=contract.improvement_margin,
             )
         )
     return windows, final_year
@@ -250,6 +253,7 @@ _WINDOW_COLUMNS = (
     ("leading_year", "integer"),
     ("on_track_threshold", "float8"),
     ("at_risk_threshold", "float8"),
+    ("improvement_margin", "float8"),
 )
 
 
@@ -269,6 +273,7 @@ def _write_windows(cursor, dialect, windows):
             1 if w.leading_year else 0,
             w.on_track_threshold,
             w.at_risk_threshold,
+            w.improvement_margin,
         )
         for w in windows
     ]
@@ -557,6 +562,10 @@ def _status_select(dialect, as_of, computed_at):
                                              ELSE i.kind = 'lagging' END
                END AS accountable,
                CASE WHEN t.school_id IS NULL THEN cl.value ELSE schp.value END AS value,
+               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1
+                    THEN (CASE WHEN t.school_id IS NULL THEN pcl.value ELSE psch.value END) * w.elapsed
+                    ELSE CASE WHEN t.school_id IS NULL THEN pcl.value ELSE psch.value END END AS previous,
+               w.improvement_margin, CASE WHEN i.direction = 'higher' THEN 1.0 ELSE -1.0 END AS sign,
                CASE WHEN t.school_id IS NULL THEN cl.projection ELSE schp.projection END AS projection,
                CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * w.elapsed
                     ELSE t.baseline END AS baseline,
@@ -576,6 +585,12 @@ def _status_select(dialect, as_of, computed_at):
              AND schp.school_id = t.school_id
         LEFT JOIN engine_cluster cl ON cl.contract_id = t.contract_id
              AND cl.contract_year = t.contract_year AND cl.indicator_id = t.indicator_id
+        -- the previous contract year's values, for the improvement margin
+        LEFT JOIN engine_school psch ON psch.contract_id = t.contract_id
+             AND psch.contract_year = t.contract_year - 1 AND psch.indicator_id = t.indicator_id
+             AND psch.school_id = t.school_id
+        LEFT JOIN engine_cluster pcl ON pcl.contract_id = t.contract_id
+             AND pcl.contract_year = t.contract_year - 1 AND pcl.indicator_id = t.indicator_id
     ),
     p AS (
         SELECT r.*,
@@ -586,7 +601,13 @@ def _status_select(dialect, as_of, computed_at):
                     WHEN r.baseline IS NULL OR r.target = r.baseline THEN
                         CASE WHEN (r.direction = 'higher' AND r.value >= r.target)
                                OR (r.direction = 'lower' AND r.value <= r.target) THEN 1.0 ELSE 0.0 END
-                    ELSE (r.value - r.baseline) / (r.target - r.baseline) END AS progress
+                    ELSE (r.value - r.baseline) / (r.target - r.baseline) END AS progress,
+               -- closed at least the improvement margin of the gap last year's value left to the target
+               CASE WHEN r.improvement_margin > 0 AND r.value IS NOT NULL AND r.previous IS NOT NULL
+                     AND r.sign * (r.target - r.previous) > 0
+                     AND r.sign * (r.value - r.previous)
+                         >= r.improvement_margin * r.sign * (r.target - r.previous)
+                    THEN 1 ELSE 0 END AS improved
         FROM r
     )
     SELECT p.contract_id, p.indicator_id, p.school_id, p.contract_year, p.accountable,
@@ -595,8 +616,12 @@ def _status_select(dialect, as_of, computed_at):
                 WHEN p.schools_reporting < p.schools_expected THEN 'incomplete'
                 WHEN p.progress >= 1 OR p.meets = 1 THEN 'met'
                 WHEN p.progress >= p.on_track_threshold THEN 'on_track'
+                WHEN p.improved = 1 THEN 'on_track'
                 WHEN p.progress >= p.at_risk_threshold THEN 'at_risk'
                 ELSE 'off_track' END AS status,
+           CASE WHEN p.value IS NULL OR p.schools_reporting < p.schools_expected THEN 1 = 0
+                WHEN p.progress >= 1 OR p.meets = 1 OR p.progress >= p.on_track_threshold THEN 1 = 0
+                ELSE p.improved = 1 END AS by_improvement,
            p.projection,
            CASE WHEN p.projection IS NULL THEN NULL
                 WHEN (p.direction = 'higher' AND p.projection >= p.year_target)
@@ -635,7 +660,7 @@ _EVIDENCE = """
 
 STATUS_COLUMNS = (
     "contract_id, indicator_id, school_id, contract_year, accountable, as_of, value, baseline, target, "
-    "progress, status, projection, projected_to_meet, schools_reporting, schools_expected, "
+    "progress, status, by_improvement, projection, projected_to_meet, schools_reporting, schools_expected, "
     "evidence_year, evidence_status, computed_at"
 )
 CHANGING = (
@@ -646,6 +671,7 @@ CHANGING = (
     "target",
     "progress",
     "status",
+    "by_improvement",
     "projection",
     "projected_to_meet",
     "schools_reporting",

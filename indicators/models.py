@@ -303,6 +303,8 @@ class IndicatorStatus(models.Model):
     target = models.FloatField(null=True, blank=True)
     progress = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
+    # A miss read as on track because it closed the contract's improvement margin of last year's gap.
+    by_improvement = models.BooleanField(db_default=False)
     projection = models.FloatField(null=True, blank=True, help_text="Projected year-end value.")
     projected_to_meet = models.BooleanField(null=True, blank=True)
     # Cluster-wide rows: how many of the contract's schools have a value for the year, of how many.

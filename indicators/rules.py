@@ -106,6 +106,27 @@ def status(value, p, target, direction: str, thresholds: Thresholds = Thresholds
     return OFF_TRACK
 
 
+def improved_enough(value, previous, target, direction: str, margin: float) -> bool:
+    """A miss that improved on the previous contract year's value by at least `margin` (a share)
+    of the gap that value left to this year's target; never with the margin at 0 (off), without a
+    previous value, or when the previous value already met the target."""
+    if not margin or value is None or previous is None:
+        return False
+    sign = 1.0 if direction == "higher" else -1.0
+    gap = sign * (target - previous)
+    return gap > 0 and sign * (value - previous) >= margin * gap
+
+
+def with_improvement(
+    status_: str, value, previous, target, direction: str, margin: float
+) -> tuple[str, bool]:
+    """(status, by_improvement): an at-risk or off-track status that improved enough on last
+    year's value (improved_enough) reads on_track, flagged "by improvement"."""
+    if status_ in (AT_RISK, OFF_TRACK) and improved_enough(value, previous, target, direction, margin):
+        return ON_TRACK, True
+    return status_, False
+
+
 def completeness(value, schools_reporting: int, schools_expected: int, status_if_complete: str) -> str:
     """A cluster-wide value needs every school of the cluster: with some school missing for the
     year the row is `incomplete` (its value is over the schools that reported), never a result."""

@@ -162,6 +162,7 @@ def test_the_schema_names_the_filters_and_status_values_exactly(db):
         "status",
         "projection",
         # second edition: added, none of v1's removed or renamed
+        "by_improvement",
         "evidence_year",
         "evidence_status",
         "schools_reporting",

@@ -179,3 +179,38 @@ def test_a_better_value_never_gives_a_worse_status(value, better_by, baseline, t
 
     order = [rules.OFF_TRACK, rules.AT_RISK, rules.ON_TRACK, rules.MET]
     assert order.index(status(better)) >= order.index(status(value))
+
+
+@pytest.mark.django_db
+def test_a_miss_that_closed_the_improvement_margin_of_last_years_gap_is_on_track_by_improvement(client):
+    """Year 2, attendance target 95 (baseline 80). Last year the cluster averaged 85: a gap of 10
+    to this year's target. This year it stands at 87: progress 7/15 = 0.47, at risk; but it
+    closed 2 of those 10 points, 20%. With an improvement margin of 10% that reads on track, by
+    improvement; at 25% it does not."""
+    contract = ContractFactory(
+        start_date=date(2024, 7, 1), end_date=date(2029, 6, 30), lifecycle_status="active"
+    )
+    schools = list(contract.schools.all())
+    cluster_target(contract, "attendance_rate", 1, 80, 90)
+    cluster_target(contract, "attendance_rate", 2, 80, 95)
+    report(schools, "attendance_rate", date(2024, 9, 1), date(2025, 5, 31), 85)
+    report(schools, "attendance_rate", date(2025, 9, 1), date(2025, 10, 31), 87)
+
+    def year_2_with_margin(margin):
+        contract.improvement_margin = margin
+        contract.save()
+        engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+        year_2 = row(contract, "attendance_rate", 2)
+        return year_2.status, year_2.by_improvement, year_2.progress
+
+    status, by_improvement, progress = year_2_with_margin(0.0)  # off by default
+    assert (status, by_improvement, progress) == ("at_risk", False, pytest.approx(7 / 15))
+    assert year_2_with_margin(0.1)[:2] == ("on_track", True)
+    assert rules.with_improvement("at_risk", 87, 85, 95, "higher", 0.1) == ("on_track", True)
+    client.force_login(user_with_role(Role.DISTRICT_STAFF, contract.district))
+    assert "by improvement on year 1" in client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert year_2_with_margin(0.25)[:2] == ("at_risk", False)
+    assert rules.with_improvement("at_risk", 87, 85, 95, "higher", 0.25) == ("at_risk", False)
+    # A value already past last year's gap (met) or a fall never reads "by improvement".
+    assert rules.improved_enough(83, 85, 95, "higher", 0.1) is False
+    assert rules.improved_enough(12, 15, 10, "lower", 0.5) is True  # lower is better: 3 of 5 closed

@@ -387,8 +387,13 @@ def test_terms_are_saved_and_show_in_the_change_history(client, world, django_ca
     assert callbacks, "a contract change schedules a recompute"
     contract.refresh_from_db()
     assert contract.per_pupil_allocation == Decimal("5400.00")
+    assert contract.improvement_margin == 0.0  # left out (or empty): off
     page = client.get(reverse("contracts:detail", args=[contract.pk])).text
     assert "per pupil allocation: — → 5400.00" in page
+    client.post(reverse("contracts:edit", args=[contract.pk]), terms_post(contract, improvement_margin="0.1"))
+    contract.refresh_from_db()
+    assert contract.improvement_margin == 0.1
+    assert "improvement margin: 0.0 → 0.1" in client.get(reverse("contracts:detail", args=[contract.pk])).text
 
 
 @pytest.mark.parametrize(
@@ -397,6 +402,7 @@ def test_terms_are_saved_and_show_in_the_change_history(client, world, django_ca
         ({"end_date": "2027-01-01"}, "runs 3 to 5 years"),
         ({"at_risk_threshold": "0.8"}, "must be below the on-track threshold"),
         ({"on_track_threshold": "1.5"}, "Between 0 and 1"),
+        ({"improvement_margin": "1.5"}, "(0.1 is a tenth"),
         ({"accountable_from_year": "5", "end_date": "2027-06-30"}, "A contract year of the term: 1 to 3."),
         ({"per_pupil_allocation": "lots"}, "Enter a number."),
     ],

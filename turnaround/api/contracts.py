@@ -82,6 +82,7 @@ class ContractSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "accountable_from_year",
             "on_track_threshold",
             "at_risk_threshold",
+            "improvement_margin",
             "notes",
             "created_at",
             "updated_at",
@@ -161,6 +162,10 @@ class IndicatorStatusSerializer(serializers.Serializer):
         choices=Status.choices,
         help_text="incomplete: a cluster-wide value with schools missing for the year (see "
         "schools_reporting), a data problem to chase, not a result.",
+    )
+    by_improvement = serializers.BooleanField(
+        help_text="on_track although progress is short of the threshold: the value closed at least the "
+        "contract's improvement margin of the gap last year's value left to the target."
     )
     projection = serializers.FloatField(allow_null=True, help_text="The projected year-end value.")
     evidence_year = serializers.IntegerField(
