@@ -37,6 +37,9 @@ from contracts.phases import contract_year_bounds, contract_year_on
 
 from . import rules
 
+# The indicator whose measurements weigh a school in its cluster, year by year.
+ENROLMENT = "enrolment"
+
 # Contracts per transaction for a full recompute: large enough that the fixed cost of the
 # statements is spread thin, small enough that one transaction holds a few seconds of work and a
 # few thousand locks at most, and that the VALUES list stays far below SQLite's parameter limit.
@@ -191,6 +194,7 @@ def _recompute_batch(ids, as_of):
                 cursor.execute("DROP TABLE engine_cluster")
                 cursor.execute("DROP TABLE engine_sv")
                 cursor.execute("DROP TABLE engine_member")
+                cursor.execute("DROP TABLE engine_weight")
                 cursor.execute("DROP TABLE engine_target")
     return produced
 
@@ -489,7 +493,8 @@ def _school_select(dialect):
                 FROM (
                     -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
                     SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
-                           i.aggregation, i.unit, i.min_value, i.max_value, cs.enrolment, w.elapsed,
+                           i.aggregation, i.unit, i.min_value, i.max_value,
+                           COALESCE(ew.enrolment, cs.enrolment) AS enrolment, w.elapsed,
                            {_SCHOOL_VALUE.format("sv")} AS value,
                            {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
                            sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
@@ -502,6 +507,8 @@ def _school_select(dialect):
                       ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
                     JOIN indicators_indicator i ON i.id = sv.indicator_id
                     JOIN engine_member cs ON cs.contract_id = sv.contract_id AND cs.school_id = sv.school_id
+                    LEFT JOIN engine_weight ew ON ew.contract_id = sv.contract_id
+                         AND ew.contract_year = sv.contract_year AND ew.school_id = sv.school_id
                     {fence}
                 ) q
                 {fence}
@@ -518,12 +525,35 @@ def _school_select(dialect):
 # the schools still in the contract count.
 _KEPT_SCHOOLS = f"""
     INSERT INTO engine_school
-    SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, i.unit, cs.enrolment,
-           {_SCHOOL_VALUE.format("a")}, {_SCHOOL_VALUE.format("a")}
+    SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, i.unit,
+           COALESCE(ew.enrolment, cs.enrolment), {_SCHOOL_VALUE.format("a")}, {_SCHOOL_VALUE.format("a")}
     FROM engine_kept a
     JOIN engine_member cs ON cs.contract_id = a.contract_id AND cs.school_id = a.school_id
+    LEFT JOIN engine_weight ew ON ew.contract_id = a.contract_id
+         AND ew.contract_year = a.contract_year AND ew.school_id = a.school_id
     JOIN indicators_indicator i ON i.id = a.indicator_id
 """
+
+
+def _weights_select(dialect):
+    """Each school's weight in its cluster for each contract year of the batch: its latest
+    `enrolment` measurement of that year (period end inside the window), where there is one; the
+    school's recorded enrolment stands in for the rest (a COALESCE where the weights are used).
+    Editing a school's enrolment thus leaves the years that have their own measurements alone."""
+    if dialect.postgres:
+        latest, order = dialect.last_value(), ""
+    else:  # the bare column of the row holding the only MAX() of the query
+        latest, order = "x.value", ", MAX(x.period_end) AS latest_end"
+    return f"""
+    SELECT w.contract_id, w.contract_year, cs.school_id, {latest} AS enrolment{order}
+    FROM engine_window w
+    JOIN engine_member cs ON cs.contract_id = w.contract_id
+    JOIN indicators_measurement x
+      ON x.school_id = cs.school_id AND x.student_group = 'all'
+     AND x.indicator_id = (SELECT id FROM indicators_indicator WHERE code = '{ENROLMENT}')
+     AND x.period_end >= w.year_start AND x.period_end <= w.cutoff
+    GROUP BY w.contract_id, w.contract_year, cs.school_id
+    """
 
 
 # Per contract year and indicator, the cluster's value and projection from its schools' (the sum
@@ -698,6 +728,8 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only, any_kept)))
     if keep:
         _keep_aggregates(cursor)
+    cursor.execute("DROP TABLE IF EXISTS engine_weight")
+    cursor.execute(dialect.temp_table("engine_weight", _weights_select(dialect)))
     cursor.execute("DROP TABLE IF EXISTS engine_school")
     cursor.execute(dialect.temp_table("engine_school", _school_select(dialect)))
     if use_kept:

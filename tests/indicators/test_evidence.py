@@ -214,3 +214,34 @@ def test_a_miss_that_closed_the_improvement_margin_of_last_years_gap_is_on_track
     # A value already past last year's gap (met) or a fall never reads "by improvement".
     assert rules.improved_enough(83, 85, 95, "higher", 0.1) is False
     assert rules.improved_enough(12, 15, 10, "lower", 0.5) is True  # lower is better: 3 of 5 closed
+
+
+@pytest.mark.django_db
+def test_a_schools_weight_is_its_enrolment_of_that_year_so_editing_it_leaves_last_year_alone():
+    """Year 1's attendance of three schools, 80, 90 and 90, weighed by their October enrolment
+    counts of year 1 (100, 300, 100): 88. Editing the first school's recorded enrolment to 5,000
+    changes nothing in year 1; year 2, without enrolment counts yet, weighs by the records."""
+    contract = ContractFactory(
+        start_date=date(2024, 7, 1), end_date=date(2029, 6, 30), lifecycle_status="active"
+    )
+    a, b, c = contract.schools.order_by("pk")
+    cluster_target(contract, "attendance_rate", 1, 80, 90)
+    cluster_target(contract, "attendance_rate", 2, 80, 90)
+    for school, rate, enrolled in ((a, 80, 100), (b, 90, 300), (c, 90, 100)):
+        report([school], "attendance_rate", date(2024, 9, 1), date(2025, 5, 31), rate)
+        report([school], "enrolment", date(2024, 10, 1), date(2024, 10, 1), enrolled)
+        report([school], "attendance_rate", date(2025, 9, 1), date(2025, 10, 31), rate)
+    for school in (a, b, c):
+        school.enrolment = 100
+        school.save()
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+    assert row(contract, "attendance_rate", 1).value == pytest.approx(88)
+    assert row(contract, "attendance_rate", 2).value == pytest.approx((80 + 90 + 90) / 3)
+
+    a.enrolment = 5000
+    a.save()
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+    assert row(contract, "attendance_rate", 1).value == pytest.approx(88)  # unchanged
+    assert row(contract, "attendance_rate", 2).value == pytest.approx(
+        (80 * 5000 + 90 * 100 + 90 * 100) / 5200
+    )

@@ -73,7 +73,7 @@ def test_the_engine_agrees_with_the_rules_on_random_data(seed):
         school.enrolment = rng.choice([0, 150, 400, 900])
         school.save()
     as_of = start + timedelta(days=rng.randint(30, 700))
-    codes = ["attendance_rate", "discipline_incidents", "chronic_absence_rate"]
+    codes = ["attendance_rate", "discipline_incidents", "chronic_absence_rate", "enrolment"]
     for code in codes:
         ind = indicator(code)
         for year in (1, 2):
@@ -130,16 +130,29 @@ def expected_row(contract, ind, year, school, as_of):
         )
         if not rows:
             continue
+        # The school's weight: its latest enrolment measurement of the year, else its enrolment.
+        weight = (
+            Measurement.objects.filter(
+                school=s,
+                indicator__code="enrolment",
+                period_end__gte=window.year_start,
+                period_end__lte=window.cutoff,
+            )
+            .order_by("-period_end", "-period_start")
+            .values_list("value", flat=True)
+            .first()
+        )
+        weight = s.enrolment if weight is None else weight
         value = rules.aggregate([m.value for m in rows], ind.aggregation)
         points = [(midpoint(m, window), m.value) for m in rows]
         covered = ((rows[-1].period_end - window.year_start).days + 1) / window.year_days
-        values.append((value, s.enrolment))
+        values.append((value, weight))
         projections.append(
             (
                 rules.project(
                     points, ind.aggregation, covered, window.elapsed >= 1, ind.min_value, ind.max_value
                 ),
-                s.enrolment,
+                weight,
             )
         )
     value = rules.combine_schools(values, ind.is_count)

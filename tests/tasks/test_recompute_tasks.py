@@ -19,7 +19,7 @@ from django.utils import timezone
 from contracts.models import Target
 from indicators import engine, tasks
 from indicators.models import IndicatorStatus, Measurement
-from tests.factories import ContractFactory, indicator
+from tests.factories import ClusterFactory, ContractFactory, DistrictFactory, indicator
 
 from .conftest import database_url, worker_environment
 
@@ -30,8 +30,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def contract_with_attendance(value=85.0):
     today = timezone.localdate()
     start = date(today.year - 1 if today.month < 7 else today.year, 7, 1)
-    contract = ContractFactory(
-        start_date=start, end_date=date(start.year + 5, 6, 30), lifecycle_status="active"
+    district = DistrictFactory()
+    contract = ContractFactory(  # a cluster of one school: its value is the cluster's, complete
+        district=district,
+        cluster=ClusterFactory(district=district, schools=1),
+        start_date=start,
+        end_date=date(start.year + 5, 6, 30),
+        lifecycle_status="active",
     )
     Target.objects.create(
         contract=contract, indicator=indicator("attendance_rate"), contract_year=1, baseline=80, target=90
