@@ -353,11 +353,23 @@ def floor(as_of):
                JOIN indicators_measurement m ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id
                 AND m.student_group = 'all' AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
                GROUP BY 1, 2, 3, 4),
-        school AS (SELECT sv.contract_id, sv.contract_year, sv.indicator_id, i.unit, sc.enrolment,
+        -- a school's weight in year k: its latest enrolment measurement of the year, else its enrolment
+        ew AS (SELECT w.contract_id, w.contract_year, cs.school_id,
+                      (max(ARRAY[(m.period_end - DATE '2000-01-01')::float8,
+                                 (m.period_start - DATE '2000-01-01')::float8, m.value]))[3] AS enrolment
+               FROM w JOIN contracts_contractschool cs ON cs.contract_id = w.contract_id
+               JOIN indicators_measurement m ON m.school_id = cs.school_id AND m.student_group = 'all'
+                AND m.indicator_id = (SELECT id FROM indicators_indicator WHERE code = 'enrolment')
+                AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
+               GROUP BY 1, 2, 3),
+        school AS (SELECT sv.contract_id, sv.contract_year, sv.indicator_id, i.unit,
+                          COALESCE(ew.enrolment, sc.enrolment) AS enrolment,
                           CASE i.aggregation WHEN 'sum' THEN sv.s WHEN 'mean' THEN sv.s / sv.n ELSE sv.last END
                               AS value
                    FROM sv JOIN indicators_indicator i ON i.id = sv.indicator_id
-                   JOIN schools_school sc ON sc.id = sv.school_id),
+                   JOIN schools_school sc ON sc.id = sv.school_id
+                   LEFT JOIN ew ON ew.contract_id = sv.contract_id AND ew.contract_year = sv.contract_year
+                    AND ew.school_id = sv.school_id),
         cl AS (SELECT contract_id, contract_year, indicator_id,
                       CASE WHEN max(unit) = 'count' THEN sum(value)
                            ELSE sum(value * enrolment) / nullif(sum(enrolment), 0) END AS value
@@ -404,7 +416,19 @@ def naive(as_of):
                 ]
                 value = rules.aggregate(measured, indicator.aggregation)
                 if value is not None:
-                    values.append((value, school.enrolment))
+                    enrolled = (
+                        Measurement.objects.filter(
+                            school=school,
+                            indicator__code="enrolment",
+                            student_group="all",
+                            period_end__gte=window.year_start,
+                            period_end__lte=window.cutoff,
+                        )
+                        .order_by("-period_end", "-period_start")
+                        .values_list("value", flat=True)
+                        .first()
+                    )
+                    values.append((value, school.enrolment if enrolled is None else enrolled))
             value = rules.combine_schools(values, indicator.is_count)
             baseline, goal = rules.prorate(
                 target.baseline, target.target, indicator.aggregation, window.elapsed

@@ -221,6 +221,7 @@ class PerformanceContract(models.Model):
     at_risk_threshold = models.FloatField(default=0.25, help_text="Progress at or above this is at risk.")
     improvement_margin = models.FloatField(
         default=0.0,
+        db_default=0.0,  # rows written outside Django (bulk loads) get it too
         help_text="A miss that closed at least this share of last year's gap to the target counts as on "
         "track (by improvement); 0 turns it off.",
     )
@@ -598,6 +599,7 @@ class Target(models.Model):
         max_length=12,
         choices=Accountability.choices,
         default=Accountability.DEFAULT,
+        db_default=Accountability.DEFAULT,  # rows written outside Django (bulk loads) get it too
         help_text="Accountable counts towards the performance status, monitored is shown only; by "
         "default leading indicators before the accountable-from year, lagging ones from it.",
     )
