@@ -148,6 +148,31 @@ def indicator(code):
     return Indicator.objects.get(code=code)
 
 
+def cluster_target(contract, code, year, baseline, target, **kwargs):
+    """A cluster-wide target of the indicator `code` for one contract year."""
+    return Target.objects.create(
+        contract=contract,
+        indicator=indicator(code),
+        contract_year=year,
+        baseline=baseline,
+        target=target,
+        **kwargs,
+    )
+
+
+def report(schools, code, start, end, value):
+    """The same value of the indicator `code` for one period at each of these schools."""
+    for school in schools:
+        Measurement.objects.create(
+            school=school,
+            indicator=indicator(code),
+            period_start=start,
+            period_end=end,
+            value=value,
+            source="form",
+        )
+
+
 class TargetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Target

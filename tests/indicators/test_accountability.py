@@ -9,9 +9,9 @@ import pytest
 
 from contracts.models import Target
 from indicators import engine, rules
-from indicators.models import ContractPerformance, IndicatorStatus, Measurement
+from indicators.models import ContractPerformance, IndicatorStatus
 from tests.api.conftest import client_for
-from tests.factories import ContractFactory, indicator, user_with_role
+from tests.factories import ContractFactory, cluster_target, indicator, report, user_with_role
 from turnaround.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -42,29 +42,6 @@ def contract():
     return ContractFactory(start_date=START, end_date=date(2029, 6, 30), lifecycle_status="active")
 
 
-def cluster_target(contract, code, year, baseline, target, **kwargs):
-    return Target.objects.create(
-        contract=contract,
-        indicator=indicator(code),
-        contract_year=year,
-        baseline=baseline,
-        target=target,
-        **kwargs,
-    )
-
-
-def every_school_reports(contract, code, start, end, value):
-    for school in contract.schools.all():
-        Measurement.objects.create(
-            school=school,
-            indicator=indicator(code),
-            period_start=start,
-            period_end=end,
-            value=value,
-            source="form",
-        )
-
-
 def performance(contract):
     engine.recompute_contracts([contract.pk], as_of=IN_YEAR_3)
     return ContractPerformance.objects.get(contract=contract).performance_status
@@ -79,8 +56,8 @@ def test_overrides_decide_what_the_performance_status_rests_on(contract):
     its own. By default presence is monitored in year 3 and the contract is on track on ELA."""
     presence = cluster_target(contract, "field_presence_rate", 3, 60, 90)
     ela = cluster_target(contract, "ela_proficiency", 3, 20, 30)
-    every_school_reports(contract, "field_presence_rate", date(2026, 9, 7), date(2026, 9, 11), 40)
-    every_school_reports(contract, "ela_proficiency", date(2026, 8, 1), date(2026, 10, 31), 31)
+    report(contract.schools.all(), "field_presence_rate", date(2026, 9, 7), date(2026, 9, 11), 40)
+    report(contract.schools.all(), "ela_proficiency", date(2026, 8, 1), date(2026, 10, 31), 31)
     assert performance(contract) == "on_track"
     assert (accountable(contract, "field_presence_rate"), accountable(contract, "ela_proficiency")) == (
         False,

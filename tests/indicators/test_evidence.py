@@ -8,30 +8,11 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.models import Target
 from indicators import engine, rules
-from indicators.models import ContractPerformance, IndicatorStatus, Measurement
+from indicators.models import ContractPerformance, IndicatorStatus
 from tests.api.conftest import client_for
-from tests.factories import ContractFactory, indicator, user_with_role
+from tests.factories import ContractFactory, cluster_target, report, user_with_role
 from turnaround.models import Role
-
-
-def cluster_target(contract, code, year, baseline, target):
-    return Target.objects.create(
-        contract=contract, indicator=indicator(code), contract_year=year, baseline=baseline, target=target
-    )
-
-
-def report(schools, code, start, end, value):
-    for school in schools:
-        Measurement.objects.create(
-            school=school,
-            indicator=indicator(code),
-            period_start=start,
-            period_end=end,
-            value=value,
-            source="form",
-        )
 
 
 def row(contract, code, year):
