@@ -24,7 +24,7 @@ from turnaround.dashboard.views import CSV_COLUMNS
 from turnaround.models import Role
 from turnaround.roles import viewer_for
 
-from .conftest import indicator_status, performance
+from .conftest import AS_OF, indicator_status, performance
 
 CSV_URL = reverse("dashboard:export_csv")
 
@@ -79,6 +79,38 @@ def test_csv_applies_the_pages_filters_search_and_order(client, world):
     assert [r["reference"] for r in rows] == [world.contract_a.reference, world.contract_c.reference]
     rows = csv_rows(get_as(client, user, f"{CSV_URL}?q=gamma"))
     assert [r["reference"] for r in rows] == [world.contract_c.reference]
+
+
+# The columns as clients parse them: new ones are appended, never inserted.
+FIRST_COLUMNS = [
+    "reference",
+    "name",
+    "state",
+    "district",
+    "authority",
+    "lead_partner",
+    "schools",
+    "school_ids",
+    "phase",
+    "contract_year",
+    "lifecycle_status",
+    "performance_status",
+    "performance_as_of",
+    "start_date",
+    "end_date",
+]
+
+
+def test_csv_keeps_its_columns_in_order_and_appends_the_performance_basis(client, evidence_world):
+    assert CSV_COLUMNS[: len(FIRST_COLUMNS)] == FIRST_COLUMNS
+    assert CSV_COLUMNS[len(FIRST_COLUMNS) :] == ["performance_basis"]
+    rows = csv_rows(get_as(client, evidence_world.users["district_a"], CSV_URL))
+    by_reference = {r["reference"]: r for r in rows}
+    row = by_reference[evidence_world.contract_a.reference]
+    # at risk on year 2's final attendance and year 3's math: the years, as the API's basis
+    assert (row["performance_status"], row["performance_basis"]) == ("at_risk", "2,3")
+    assert row["performance_as_of"] == AS_OF.isoformat()
+    assert by_reference[evidence_world.draft_a.reference]["performance_basis"] == ""  # not computed
 
 
 def test_csv_refuses_a_bad_filter_with_a_message(client, world):

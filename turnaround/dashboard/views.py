@@ -111,6 +111,8 @@ CSV_COLUMNS = [
     "performance_as_of",
     "start_date",
     "end_date",
+    # Appended, so that clients reading the columns by position keep working.
+    "performance_basis",  # the contract years the performance status rests on: "3" or "3,4"
 ]
 
 
@@ -143,6 +145,7 @@ def csv_lines(contracts):
                 c.performance_as_of.isoformat() if c.performance_as_of else "",
                 c.start_date.isoformat(),
                 c.end_date.isoformat(),
+                c.performance_basis or "",
             ]
         )
 
