@@ -256,8 +256,10 @@ def overdue_reviews(user, as_of, limit=OVERDUE_LIST_SIZE):
 
 def track_record(user, organization):
     """A Lead Partner's results: for each of its contracts `user` may see and each contract year
-    computed, how many accountable cluster-wide indicators were met, on track, at risk, off track
-    or without data. One query. [{contract_id, contract_name, district, years: [{year, counts}]}]."""
+    computed, how many accountable cluster-wide indicators were met, on track, at risk, off track,
+    incomplete (some school has not reported: a gap in the data, not a result) or without data.
+    One query. [{contract_id, contract_name, district, years: [{year, counts, total, good}]}], the
+    counts in the order of `Status` (every status, zero or not)."""
     rows = (
         IndicatorStatus.objects.visible_to(user)
         .filter(contract__lead_partner=organization, school__isnull=True, accountable=True)
@@ -283,16 +285,19 @@ def track_record(user, organization):
     return list(record.values())
 
 
+# What the track record does not count as results: no data, and data with schools missing.
+NOT_RESULTS = frozenset({Status.NO_DATA, Status.INCOMPLETE})
+
+
 def track_record_summary(record):
-    """Across all contract years: accountable indicators met or on track, out of those with data."""
-    with_data = sum(
-        y["total"] - next(c.count for c in y["counts"] if c.value == Status.NO_DATA)
-        for entry in record
-        for y in entry["years"]
-    )
+    """Across all contract years: accountable indicators met or on track, out of those with
+    complete data (`incomplete` is a gap in the data, counted apart)."""
+    counts = [c for entry in record for y in entry["years"] for c in y["counts"]]
+    with_data = sum(c.count for c in counts if c.value not in NOT_RESULTS)
     good = sum(y["good"] for entry in record for y in entry["years"])
     return {
         "with_data": with_data,
         "good": good,
         "share": round(100 * good / with_data) if with_data else None,
+        "incomplete": sum(c.count for c in counts if c.value == Status.INCOMPLETE),
     }
