@@ -1,23 +1,25 @@
 """What the dashboard shows, each piece one query (or two) whatever the number of contracts:
 the contracts with their phase and performance, counts by status, the schools and indicators most
-off track, and the annual reviews overdue. Everything goes through the `visible_to` scopes."""
+off track, the cluster-wide values with schools missing, and the annual reviews overdue.
+Everything goes through the `visible_to` scopes."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
 from django.utils import timezone
 
 from contracts.models import (
     ON_THE_GROUND_STATUSES,
     ContractReview,
+    ContractSchool,
     LifecycleStatus,
     PerformanceContract,
     add_years,
 )
-from contracts.phases import PHASE_ORDER, phase_expressions
+from contracts.phases import PHASE_ORDER, contract_year_bounds, phase_expressions
 from contracts.views import phase_label
-from indicators.models import IndicatorStatus, PerformanceStatus, Status
+from indicators.models import IndicatorStatus, Measurement, PerformanceStatus, Status, StudentGroup
 
 # Worst first: what "most urgent first" sorts by. Not computed yet (no row) comes last.
 PERFORMANCE_ORDER = ["off_track", "at_risk", "no_data", "on_track", "pre_launch"]
@@ -25,6 +27,7 @@ PERFORMANCE_ORDER = ["off_track", "at_risk", "no_data", "on_track", "pre_launch"
 # district's data for the year arrive over the summer; reviews are held in the weeks after).
 REVIEW_GRACE_DAYS = 60
 OFF_TRACK_LIST_SIZE = 8
+DATA_MISSING_LIST_SIZE = 8
 OVERDUE_LIST_SIZE = 10
 
 
@@ -197,6 +200,61 @@ def off_track_indicators(user, limit=OFF_TRACK_LIST_SIZE):
             "indicator__name",
         )[:limit]
     )
+
+
+def data_missing(user, limit=DATA_MISSING_LIST_SIZE):
+    """The cluster-wide values `incomplete` (some school has not reported) of each contract's
+    current year, for contracts on the ground: {"items": the first `limit` rows (accountable ones
+    first, then the most schools missing), "total": how many there are}. Each row has its
+    contract and indicator, and `missing_schools`: [(school id, name)] of the contract's schools
+    with no value for the year. Two queries, one when there are none."""
+    rows = list(
+        current_statuses(user, statuses=(Status.INCOMPLETE,))
+        .filter(school__isnull=True)
+        .select_related("contract", "indicator")
+        .annotate(total=Window(Count("pk")), missing=F("schools_expected") - F("schools_reporting"))
+        .order_by("-accountable", "-missing", "contract__name", "indicator__order", "indicator__code", "pk")[
+            :limit
+        ]
+    )
+    missing = schools_without_a_value(rows)
+    for row in rows:
+        row.missing_schools = missing.get(row.pk, [])
+    return {"items": rows, "total": rows[0].total if rows else 0}
+
+
+def schools_without_a_value(rows):
+    """{row pk: [(school id, name)]} for cluster-wide status rows: the contract's schools that have
+    no value of the row's indicator in its contract year, counted as the engine counts them (a
+    measurement of all students whose period ends in the year, by the row's as-of date and the
+    contract's last day). One query for all the rows (a UNION ALL of one SELECT per row)."""
+    parts = []
+    for row in rows:
+        contract = row.contract
+        first, last = contract_year_bounds(contract.start_date, row.contract_year)
+        last_day = min(contract.end_date, contract.ended_on) if contract.ended_on else contract.end_date
+        reported = Measurement.objects.filter(
+            school=OuterRef("school"),
+            indicator_id=row.indicator_id,
+            student_group=StudentGroup.ALL,
+            period_end__gte=first,
+            period_end__lte=min(row.as_of, last, last_day),
+        )
+        parts.append(
+            ContractSchool.objects.filter(contract_id=row.contract_id)
+            .filter(~Exists(reported))
+            .annotate(row_id=Value(row.pk), school_key=F("school_id"), school_name=F("school__name"))
+            .values_list("row_id", "school_key", "school_name")
+            .order_by()
+        )
+    if not parts:
+        return {}
+    schools = {}
+    for row_id, school_id, name in sorted(
+        parts[0].union(*parts[1:], all=True), key=lambda r: (r[0], r[2], r[1])
+    ):
+        schools.setdefault(row_id, []).append((school_id, name))
+    return schools
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ class DashboardView(ScopedListView):
 
 
 class AttentionView(LoginRequiredMixin, TemplateView):
-    """What needs attention (overdue reviews, the schools and indicators most off track): loaded
-    by the dashboard after the list, so that the list never waits for it."""
+    """What needs attention (overdue reviews, the schools and indicators most off track, the data
+    missing from this year's cluster-wide values): loaded by the dashboard after the list, so that
+    the list never waits for it."""
 
     template_name = "dashboard/attention.html"
 
@@ -90,6 +91,7 @@ class AttentionView(LoginRequiredMixin, TemplateView):
         context.update(
             off_track_schools=queries.off_track_schools(user),
             off_track_indicators=queries.off_track_indicators(user),
+            data_missing=queries.data_missing(user),
             overdue=queries.overdue_reviews(user, timezone.localdate()),
         )
         return context
