@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from indicators.models import ContractPerformance, IndicatorStatus
 from tests.factories import indicator
-from tests.views.conftest import world  # noqa: F401  the page tests' world of every role
+from tests.views.conftest import AS_OF, evidence_world, world  # noqa: F401  the page tests' worlds
 
 
 def performance(contract, status, year=1):

@@ -1,5 +1,6 @@
 """The dashboard: scope per role, filters, search, sorting, pagination, htmx fragments, counts,
-the schools and indicators most off track, overdue reviews, and constant query counts."""
+the schools and indicators most off track, the data missing, overdue reviews, and constant query
+counts."""
 
 import re
 from datetime import date, timedelta
@@ -10,12 +11,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import ContractReview, add_years
-from tests.factories import ContractFactory, DistrictFactory, OrganizationFactory, user_with_role
+from contracts.models import ContractReview, PerformanceContract, Target, add_years
+from indicators import engine
+from indicators.models import IndicatorStatus
+from tests.factories import (
+    ContractFactory,
+    DistrictFactory,
+    MeasurementFactory,
+    OrganizationFactory,
+    indicator,
+    user_with_role,
+)
 from turnaround.dashboard import queries
 from turnaround.models import Role
 
-from .conftest import indicator_status, performance
+from .conftest import AS_OF, indicator_status, performance
 
 HOME = reverse("home")
 ATTENTION = reverse("dashboard:attention")
@@ -351,3 +361,109 @@ def test_column_headings_sort_and_keep_the_filters(client, portfolio):
         client, portfolio.users["district_a"], reverse("schools:detail", args=[portfolio.school_a.pk])
     )
     assert "data-sort=" not in school.text
+
+
+# Data missing ------------------------------------------------------------------------------------
+
+
+def data_missing_panel(response):
+    return re.search(r'data-testid="data-missing">(.*?)</section>', response.text, re.S).group(1)
+
+
+def test_the_data_missing_panel_lists_this_years_incomplete_values(client, evidence_world):
+    """The world's Alpha cluster in year 3: attendance incomplete, its third school not reporting;
+    ELA has no data at all (no school has reported: not incomplete) and math is complete."""
+    contract = evidence_world.contract_a
+    first, second, third = evidence_world.schools_a
+    missing = queries.data_missing(evidence_world.users["district_a"])
+    assert missing["total"] == 1
+    [row] = missing["items"]
+    assert (row.contract_id, row.indicator.code, row.contract_year) == (contract.pk, "attendance_rate", 3)
+    assert (row.schools_reporting, row.schools_expected) == (2, 3)
+    assert row.missing_schools == [(third.pk, third.name)]
+
+    panel = data_missing_panel(get_as(client, evidence_world.users["district_a"], ATTENTION))
+    assert f'href="{reverse("contracts:detail", args=[contract.pk])}#indicator-statuses"' in panel
+    assert contract.name in panel and "Attendance rate" in panel and "(accountable)" in panel
+    assert "year 3 · 2 of 3 schools reporting" in panel
+    assert f'No value yet: <a href="{reverse("schools:detail", args=[third.pk])}"' in panel
+    assert third.name in panel and first.name not in panel and second.name not in panel
+    assert re.search(r'class="badge status-badge status-incomplete[^"]*">Incomplete<', panel)  # with its word
+    assert '>1<span class="visually-hidden"> incomplete value</span>' in panel
+
+
+@pytest.mark.parametrize(
+    "user_key, shown",
+    [
+        ("district_a", True),
+        ("state_1", True),
+        ("program_p", True),
+        ("field_p", True),
+        ("admin", True),
+        ("district_c", False),
+        ("state_2", False),
+        ("program_q", False),
+        ("field_q", False),
+        ("nobody", False),
+    ],
+)
+def test_the_data_missing_panel_is_scoped(client, evidence_world, user_key, shown):
+    panel = data_missing_panel(get_as(client, evidence_world.users[user_key], ATTENTION))
+    assert (evidence_world.contract_a.name in panel) is shown
+    if not shown:
+        assert "Every school has reported each cluster-wide indicator this year." in panel
+
+
+def test_the_data_missing_panel_leaves_out_past_years_and_contracts_off_the_ground(evidence_world):
+    contract = evidence_world.contract_a
+    user = evidence_world.users["district_a"]
+    # A past year's incomplete value is history, not this year's chase.
+    IndicatorStatus.objects.filter(contract=contract, contract_year=2, school=None).update(
+        status="incomplete", schools_reporting=1
+    )
+    assert [r.contract_year for r in queries.data_missing(user)["items"]] == [3]
+    # A contract no longer on the ground has nothing to chase.
+    PerformanceContract.objects.filter(pk=contract.pk).update(lifecycle_status="terminated")
+    assert queries.data_missing(user) == {"items": [], "total": 0}
+
+
+def test_the_data_missing_panel_shows_the_first_of_many_and_counts_them_all(client, db):
+    district, partner = DistrictFactory(), OrganizationFactory()
+    user = user_with_role(Role.DISTRICT_STAFF, district)
+    grow_incomplete(district, partner, queries.DATA_MISSING_LIST_SIZE + 2)
+    missing = queries.data_missing(user)
+    assert missing["total"] == queries.DATA_MISSING_LIST_SIZE + 2
+    assert len(missing["items"]) == queries.DATA_MISSING_LIST_SIZE
+    assert all(len(row.missing_schools) == 1 for row in missing["items"])
+    panel = data_missing_panel(get_as(client, user, ATTENTION))
+    assert panel.count("data-incomplete-id=") == queries.DATA_MISSING_LIST_SIZE
+    assert f"The first {queries.DATA_MISSING_LIST_SIZE} of {queries.DATA_MISSING_LIST_SIZE + 2}" in panel
+
+
+def grow_incomplete(district, partner, count):
+    """Contracts in year 3 on AS_OF whose attendance two of three schools have reported."""
+    contracts = []
+    for _ in range(count):
+        contract = ContractFactory(district=district, lead_partner=partner, lifecycle_status="active")
+        Target.objects.create(
+            contract=contract, indicator=indicator("attendance_rate"), contract_year=3, target=95
+        )
+        schools = list(contract.schools.order_by("name"))
+        for school in schools[:2]:
+            MeasurementFactory(
+                school=school, period_start=date(2026, 9, 1), period_end=date(2026, 9, 30), value=90
+            )
+        contracts.append(contract.pk)
+    engine.recompute_contracts(contracts, as_of=AS_OF)
+
+
+def test_attention_panel_queries_do_not_grow_with_incomplete_values(client, db):
+    district, partner = DistrictFactory(), OrganizationFactory()
+    client.force_login(user_with_role(Role.DISTRICT_STAFF, district))
+    grow_incomplete(district, partner, 2)
+    few, response = count_queries(client, ATTENTION)
+    assert response.text.count("data-incomplete-id=") == 2
+    grow_incomplete(district, partner, 8)
+    many, response = count_queries(client, ATTENTION)
+    assert response.text.count("data-incomplete-id=") == queries.DATA_MISSING_LIST_SIZE
+    assert many == few

@@ -2,10 +2,12 @@
 
 import csv
 import io
+import re
 import sys
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
@@ -24,7 +26,7 @@ from turnaround.dashboard.views import CSV_COLUMNS
 from turnaround.models import Role
 from turnaround.roles import viewer_for
 
-from .conftest import indicator_status, performance
+from .conftest import AS_OF, indicator_status, performance
 
 CSV_URL = reverse("dashboard:export_csv")
 
@@ -79,6 +81,38 @@ def test_csv_applies_the_pages_filters_search_and_order(client, world):
     assert [r["reference"] for r in rows] == [world.contract_a.reference, world.contract_c.reference]
     rows = csv_rows(get_as(client, user, f"{CSV_URL}?q=gamma"))
     assert [r["reference"] for r in rows] == [world.contract_c.reference]
+
+
+# The columns as clients parse them: new ones are appended, never inserted.
+FIRST_COLUMNS = [
+    "reference",
+    "name",
+    "state",
+    "district",
+    "authority",
+    "lead_partner",
+    "schools",
+    "school_ids",
+    "phase",
+    "contract_year",
+    "lifecycle_status",
+    "performance_status",
+    "performance_as_of",
+    "start_date",
+    "end_date",
+]
+
+
+def test_csv_keeps_its_columns_in_order_and_appends_the_performance_basis(client, evidence_world):
+    assert CSV_COLUMNS[: len(FIRST_COLUMNS)] == FIRST_COLUMNS
+    assert CSV_COLUMNS[len(FIRST_COLUMNS) :] == ["performance_basis"]
+    rows = csv_rows(get_as(client, evidence_world.users["district_a"], CSV_URL))
+    by_reference = {r["reference"]: r for r in rows}
+    row = by_reference[evidence_world.contract_a.reference]
+    # at risk on year 2's final attendance and year 3's math: the years, as the API's basis
+    assert (row["performance_status"], row["performance_basis"]) == ("at_risk", "2,3")
+    assert row["performance_as_of"] == AS_OF.isoformat()
+    assert by_reference[evidence_world.draft_a.reference]["performance_basis"] == ""  # not computed
 
 
 def test_csv_refuses_a_bad_filter_with_a_message(client, world):
@@ -221,3 +255,56 @@ def test_without_weasyprint_the_pack_answers_503_with_a_message(client, world, m
     assert "Pango" in response.content.decode()
     # and every page still works
     assert get_as(client, world.users["admin"], reverse("home")).status_code == 200
+
+
+def pack_row(html, **attributes):
+    """The cells of the evidence pack's status row with these data attributes."""
+    key = " ".join(f'data-{name}="{value}"' for name, value in attributes.items())
+    return re.search(rf"<tr {key}>(.*?)</tr>", html, re.S).group(1)
+
+
+def test_the_evidence_pack_labels_incomplete_rows_earlier_evidence_and_improvement(evidence_world):
+    contract = evidence_world.contract_a
+    first, _, third = evidence_world.schools_a
+    context = evidence.evidence_context(evidence_world.users["district_a"], contract.pk)
+    html = render_to_string("dashboard/evidence_pack.html", context)
+
+    summary = re.search(r'<div class="summary">(.*?)<h2>', html, re.S).group(1)
+    assert "status-at_risk" in summary and "At risk" in summary
+    assert "on the evidence of contract years 2, 3" in summary
+    attendance = pack_row(html, indicator="attendance_rate", year=3)
+    assert "status-incomplete" in attendance and ">Incomplete<" in attendance
+    assert "2 of 3 schools reporting" in attendance
+    assert "evidence: year 2, final (at risk)" in attendance
+    ela = pack_row(html, indicator="ela_proficiency", year=3)
+    assert ">No data<" in ela and "evidence: year 2, final (on track)" in ela
+    # A year with complete data is its own evidence, with nothing to add.
+    year_2 = pack_row(html, indicator="attendance_rate", year=2)
+    assert "evidence:" not in year_2 and "schools reporting" not in year_2
+    assert "evidence:" not in pack_row(html, indicator="math_proficiency", year=3)
+    # The schools of the current year: by improvement, and the evidence of a school not reporting.
+    improved = pack_row(html, indicator="attendance_rate", school=first.pk)
+    assert ">On track<" in improved and "by improvement on year 2" in improved
+    silent = pack_row(html, indicator="attendance_rate", school=third.pk)
+    assert ">No data<" in silent and "evidence: year 2, final (at risk)" in silent
+    # The charts' notes say it too.
+    notes = re.findall(r'<div class="note">(.*?)</div>\s*</div>', html, re.S)
+    assert any("2 of 3 schools reporting" in note for note in notes)
+
+
+def test_the_evidence_pack_pdf_carries_the_labels(client, evidence_world):
+    contract = evidence_world.contract_a
+    reader = pdf_of(
+        get_as(
+            client, evidence_world.users["district_a"], reverse("dashboard:evidence_pack", args=[contract.pk])
+        )
+    )
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for expected in (
+        "Incomplete",
+        "2 of 3 schools reporting",
+        "evidence: year 2, final (at risk)",
+        "by improvement on year 2",
+        "on the evidence of contract years 2, 3",
+    ):
+        assert expected in text, expected

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from indicators.models import IndicatorStatus
 from partners.models import SelfAudit, SelfAuditAnswer, SelfAuditItem
 from tests.factories import (
     ContractFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     indicator,
     user_with_role,
 )
+from turnaround.dashboard import queries
 from turnaround.models import Role
 from turnaround.roles import viewer_for
 
@@ -202,3 +204,44 @@ def test_partner_page_queries_do_not_grow_with_contracts_or_results(client, db):
     many, shown = count()
     assert shown == 6
     assert many == few
+
+
+def test_the_track_record_counts_incomplete_apart_from_results(client, evidence_world):
+    """Year 2: attendance at risk (accountable, made so) and ELA on track (monitored: a lagging
+    indicator before year 3); year 3: attendance incomplete, ELA no data, math met, all accountable.
+    The incomplete row is counted on its own and is neither a result nor a row without data."""
+    record = queries.track_record(evidence_world.users["state_1"], evidence_world.partner_p)
+    [entry] = record
+    assert entry["contract_id"] == evidence_world.contract_a.pk
+    counts = {y["year"]: {c.value: c.count for c in y["counts"] if c.count} for y in entry["years"]}
+    assert counts == {2: {"at_risk": 1}, 3: {"met": 1, "incomplete": 1, "no_data": 1}}
+    year_3 = entry["years"][1]
+    assert [c.value for c in year_3["counts"]] == [
+        "met",
+        "on_track",
+        "at_risk",
+        "off_track",
+        "incomplete",
+        "no_data",
+    ]
+    summary = queries.track_record_summary(record)
+    # With data: year 2's attendance and year 3's math; the incomplete row is not among them.
+    assert summary == {"with_data": 2, "good": 1, "share": 50, "incomplete": 1}
+
+    response = get_as(
+        client,
+        evidence_world.users["state_1"],
+        reverse("partners:detail", args=[evidence_world.partner_p.pk]),
+    )
+    section = re.search(r'data-testid="track-record">(.*?)</section>', response.text, re.S).group(1)
+    assert "1 of 2 accountable indicator-years with data met or on track (50%)" in section
+    assert "1 incomplete indicator-year not counted: some school had not reported" in section
+    assert 'status-badge status-incomplete me-1">1 incomplete<' in section
+    assert "status-bar-incomplete" in section
+    assert "1 met, 0 on track, 0 at risk, 0 off track, 1 incomplete, 1 no data" in section  # the bar's label
+
+
+def test_a_track_record_of_incomplete_rows_alone_has_no_share(evidence_world):
+    IndicatorStatus.objects.filter(contract=evidence_world.contract_a).exclude(status="incomplete").delete()
+    record = queries.track_record(evidence_world.users["admin"], evidence_world.partner_p)
+    assert queries.track_record_summary(record) == {"with_data": 0, "good": 0, "share": None, "incomplete": 1}

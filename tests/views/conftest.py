@@ -1,10 +1,15 @@
 """A small world for page tests: two states, three districts, two Lead Partners, and one user of
-every role in and out of scope."""
+every role in and out of scope; and that world with statuses the indicator engine computed
+(`evidence_world`: incomplete, earlier evidence, by improvement)."""
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
+from contracts.models import Target
+from indicators import engine
+from indicators.models import Measurement
 from tests.factories import (
     ClusterFactory,
     ContractFactory,
@@ -14,6 +19,7 @@ from tests.factories import (
     OrganizationFactory,
     StateFactory,
     UserFactory,
+    indicator,
     user_with_role,
 )
 from turnaround.models import Role
@@ -70,3 +76,72 @@ def world(db):
         measurement_a=measurement_a,
         users=users,
     )
+
+
+# Rows computed by the engine itself --------------------------------------------------------------
+
+# The as-of date of the computed rows below: 1 October 2026, in the third year of the page-test
+# world's Alpha cluster (it started on 1 July 2024; year 2 ran to 30 June 2026).
+AS_OF = date(2026, 10, 1)
+
+
+def target(contract, code, year, baseline, value, school=None, accountability="default"):
+    return Target.objects.create(
+        contract=contract,
+        indicator=indicator(code),
+        contract_year=year,
+        school=school,
+        baseline=baseline,
+        target=value,
+        accountability=accountability,
+    )
+
+
+def report(schools, code, start, end, value):
+    for school in schools:
+        Measurement.objects.create(
+            school=school,
+            indicator=indicator(code),
+            period_start=start,
+            period_end=end,
+            value=value,
+            source="form",
+        )
+
+
+@pytest.fixture
+def evidence_world(world):
+    """The world's Alpha cluster (three schools, in year 3 on AS_OF) with rows the engine computed:
+
+    - attendance, cluster-wide and made accountable: all three schools reported year 2 (85, at
+      risk); in year 3 only the first two have (87): `incomplete`, 2 of 3 schools reporting, its
+      evidence year 2, final (at risk);
+    - ELA, cluster-wide: year 2's spring results (27.5 against 30 from 20: on track), none yet in
+      year 3: `no_data`, evidence year 2, final (on track);
+    - math, cluster-wide: results in year 3 meet the target (`met`, evidence year 3);
+    - attendance at the first school (monitored): 85 in year 2, 87 in year 3 against 95 from 80 is
+      at risk, but it closed 2 of last year's 10 points: with the contract's improvement margin of
+      10%, `on_track` by improvement on year 2;
+    - attendance at the third school, which has not reported in year 3: `no_data`, evidence
+      year 2, final (at risk).
+
+    The performance status is the worst evidence of the accountable rows: at risk, on years 2
+    (final) and 3."""
+    contract = world.contract_a
+    contract.improvement_margin = 0.1
+    contract.save()
+    first, second, third = schools = list(contract.schools.order_by("name"))
+    for year, goal in ((2, 90), (3, 95)):
+        target(contract, "attendance_rate", year, 80, goal, accountability="accountable")
+        target(contract, "attendance_rate", year, 80, goal, school=first)
+        target(contract, "attendance_rate", year, 80, goal, school=third)
+    target(contract, "ela_proficiency", 2, 20, 30)
+    target(contract, "ela_proficiency", 3, 20, 35)
+    target(contract, "math_proficiency", 3, 20, 30)
+    report(schools, "attendance_rate", date(2025, 9, 1), date(2026, 5, 31), 85)
+    report([first, second], "attendance_rate", date(2026, 9, 1), date(2026, 9, 30), 87)
+    report(schools, "ela_proficiency", date(2026, 3, 1), date(2026, 5, 31), 27.5)
+    report(schools, "math_proficiency", date(2026, 9, 1), date(2026, 9, 15), 31)
+    engine.recompute_contracts([contract.pk], as_of=AS_OF)
+    world.schools_a = schools
+    return world

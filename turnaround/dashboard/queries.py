@@ -1,23 +1,25 @@
 """What the dashboard shows, each piece one query (or two) whatever the number of contracts:
 the contracts with their phase and performance, counts by status, the schools and indicators most
-off track, and the annual reviews overdue. Everything goes through the `visible_to` scopes."""
+off track, the cluster-wide values with schools missing, and the annual reviews overdue.
+Everything goes through the `visible_to` scopes."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
 from django.utils import timezone
 
 from contracts.models import (
     ON_THE_GROUND_STATUSES,
     ContractReview,
+    ContractSchool,
     LifecycleStatus,
     PerformanceContract,
     add_years,
 )
-from contracts.phases import PHASE_ORDER, phase_expressions
+from contracts.phases import PHASE_ORDER, contract_year_bounds, phase_expressions
 from contracts.views import phase_label
-from indicators.models import IndicatorStatus, PerformanceStatus, Status
+from indicators.models import IndicatorStatus, Measurement, PerformanceStatus, Status, StudentGroup
 
 # Worst first: what "most urgent first" sorts by. Not computed yet (no row) comes last.
 PERFORMANCE_ORDER = ["off_track", "at_risk", "no_data", "on_track", "pre_launch"]
@@ -25,6 +27,7 @@ PERFORMANCE_ORDER = ["off_track", "at_risk", "no_data", "on_track", "pre_launch"
 # district's data for the year arrive over the summer; reviews are held in the weeks after).
 REVIEW_GRACE_DAYS = 60
 OFF_TRACK_LIST_SIZE = 8
+DATA_MISSING_LIST_SIZE = 8
 OVERDUE_LIST_SIZE = 10
 
 
@@ -199,6 +202,61 @@ def off_track_indicators(user, limit=OFF_TRACK_LIST_SIZE):
     )
 
 
+def data_missing(user, limit=DATA_MISSING_LIST_SIZE):
+    """The cluster-wide values `incomplete` (some school has not reported) of each contract's
+    current year, for contracts on the ground: {"items": the first `limit` rows (accountable ones
+    first, then the most schools missing), "total": how many there are}. Each row has its
+    contract and indicator, and `missing_schools`: [(school id, name)] of the contract's schools
+    with no value for the year. Two queries, one when there are none."""
+    rows = list(
+        current_statuses(user, statuses=(Status.INCOMPLETE,))
+        .filter(school__isnull=True)
+        .select_related("contract", "indicator")
+        .annotate(total=Window(Count("pk")), missing=F("schools_expected") - F("schools_reporting"))
+        .order_by("-accountable", "-missing", "contract__name", "indicator__order", "indicator__code", "pk")[
+            :limit
+        ]
+    )
+    missing = schools_without_a_value(rows)
+    for row in rows:
+        row.missing_schools = missing.get(row.pk, [])
+    return {"items": rows, "total": rows[0].total if rows else 0}
+
+
+def schools_without_a_value(rows):
+    """{row pk: [(school id, name)]} for cluster-wide status rows: the contract's schools that have
+    no value of the row's indicator in its contract year, counted as the engine counts them (a
+    measurement of all students whose period ends in the year, by the row's as-of date and the
+    contract's last day). One query for all the rows (a UNION ALL of one SELECT per row)."""
+    parts = []
+    for row in rows:
+        contract = row.contract
+        first, last = contract_year_bounds(contract.start_date, row.contract_year)
+        last_day = min(contract.end_date, contract.ended_on) if contract.ended_on else contract.end_date
+        reported = Measurement.objects.filter(
+            school=OuterRef("school"),
+            indicator_id=row.indicator_id,
+            student_group=StudentGroup.ALL,
+            period_end__gte=first,
+            period_end__lte=min(row.as_of, last, last_day),
+        )
+        parts.append(
+            ContractSchool.objects.filter(contract_id=row.contract_id)
+            .filter(~Exists(reported))
+            .annotate(row_id=Value(row.pk), school_key=F("school_id"), school_name=F("school__name"))
+            .values_list("row_id", "school_key", "school_name")
+            .order_by()
+        )
+    if not parts:
+        return {}
+    schools = {}
+    for row_id, school_id, name in sorted(
+        parts[0].union(*parts[1:], all=True), key=lambda r: (r[0], r[2], r[1])
+    ):
+        schools.setdefault(row_id, []).append((school_id, name))
+    return schools
+
+
 @dataclass(frozen=True)
 class OverdueReview:
     contract_id: int
@@ -256,8 +314,10 @@ def overdue_reviews(user, as_of, limit=OVERDUE_LIST_SIZE):
 
 def track_record(user, organization):
     """A Lead Partner's results: for each of its contracts `user` may see and each contract year
-    computed, how many accountable cluster-wide indicators were met, on track, at risk, off track
-    or without data. One query. [{contract_id, contract_name, district, years: [{year, counts}]}]."""
+    computed, how many accountable cluster-wide indicators were met, on track, at risk, off track,
+    incomplete (some school has not reported: a gap in the data, not a result) or without data.
+    One query. [{contract_id, contract_name, district, years: [{year, counts, total, good}]}], the
+    counts in the order of `Status` (every status, zero or not)."""
     rows = (
         IndicatorStatus.objects.visible_to(user)
         .filter(contract__lead_partner=organization, school__isnull=True, accountable=True)
@@ -283,16 +343,19 @@ def track_record(user, organization):
     return list(record.values())
 
 
+# What the track record does not count as results: no data, and data with schools missing.
+NOT_RESULTS = frozenset({Status.NO_DATA, Status.INCOMPLETE})
+
+
 def track_record_summary(record):
-    """Across all contract years: accountable indicators met or on track, out of those with data."""
-    with_data = sum(
-        y["total"] - next(c.count for c in y["counts"] if c.value == Status.NO_DATA)
-        for entry in record
-        for y in entry["years"]
-    )
+    """Across all contract years: accountable indicators met or on track, out of those with
+    complete data (`incomplete` is a gap in the data, counted apart)."""
+    counts = [c for entry in record for y in entry["years"] for c in y["counts"]]
+    with_data = sum(c.count for c in counts if c.value not in NOT_RESULTS)
     good = sum(y["good"] for entry in record for y in entry["years"])
     return {
         "with_data": with_data,
         "good": good,
         "share": round(100 * good / with_data) if with_data else None,
+        "incomplete": sum(c.count for c in counts if c.value == Status.INCOMPLETE),
     }

@@ -79,8 +79,9 @@ class DashboardView(ScopedListView):
 
 
 class AttentionView(LoginRequiredMixin, TemplateView):
-    """What needs attention (overdue reviews, the schools and indicators most off track): loaded
-    by the dashboard after the list, so that the list never waits for it."""
+    """What needs attention (overdue reviews, the schools and indicators most off track, the data
+    missing from this year's cluster-wide values): loaded by the dashboard after the list, so that
+    the list never waits for it."""
 
     template_name = "dashboard/attention.html"
 
@@ -90,6 +91,7 @@ class AttentionView(LoginRequiredMixin, TemplateView):
         context.update(
             off_track_schools=queries.off_track_schools(user),
             off_track_indicators=queries.off_track_indicators(user),
+            data_missing=queries.data_missing(user),
             overdue=queries.overdue_reviews(user, timezone.localdate()),
         )
         return context
@@ -111,6 +113,8 @@ CSV_COLUMNS = [
     "performance_as_of",
     "start_date",
     "end_date",
+    # Appended, so that clients reading the columns by position keep working.
+    "performance_basis",  # the contract years the performance status rests on: "3" or "3,4"
 ]
 
 
@@ -143,6 +147,7 @@ def csv_lines(contracts):
                 c.performance_as_of.isoformat() if c.performance_as_of else "",
                 c.start_date.isoformat(),
                 c.end_date.isoformat(),
+                c.performance_basis or "",
             ]
         )
 
