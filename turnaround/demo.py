@@ -1219,8 +1219,9 @@ class DemoBuilder:
                     ):
                         levels[school.pk, code, k] = value
                     continue
+                weights = [levels[s.pk, "enrolment", k] for s in reporting]
                 for school, value in zip(
-                    reporting, self._scatter(plan, reporting, code, k, level), strict=True
+                    reporting, self._scatter(plan, reporting, code, k, level, weights), strict=True
                 ):
                     levels[school.pk, code, k] = value
         return levels
@@ -1243,8 +1244,9 @@ class DemoBuilder:
         by_id = {spec.state_id: spec for spec in plan.schools}
         return [by_id[s.state_id] for s in schools]
 
-    def _scatter(self, plan, schools, code, k, level):
-        """School values around a level whose enrolment-weighted mean is the level."""
+    def _scatter(self, plan, schools, code, k, level, weights):
+        """School values around a level whose mean weighted by `weights` (the schools' enrolment in
+        year k, which the portal weighs them by) is the level."""
         indicator = self.indicators[code]
         spread = SPREAD.get(code, 0.0)
         low = indicator.min_value if indicator.min_value is not None else float("-inf")
@@ -1265,7 +1267,6 @@ class DemoBuilder:
             noise = random.Random(f"{school.state_id}:{code}:{k}").gauss(0, 0.2 * spread)
             values.append(level + headroom * (offset + noise))
             fixed.append(False)
-        weights = [s.enrolment for s in schools]
         free = sum(w for w, f in zip(weights, fixed, strict=True) if not f)
         if free:
             shift = (level * sum(weights) - sum(v * w for v, w in zip(values, weights, strict=True))) / free

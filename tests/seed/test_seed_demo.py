@@ -15,7 +15,7 @@ from indicators.models import IndicatorStatus, Measurement
 from partners.models import FieldVisit
 from schools.models import School
 from tests.factories import ensure_catalogs
-from turnaround.demo import PASSWORD, DemoBuilder
+from turnaround.demo import PASSWORD, PLANS, DemoBuilder
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +168,23 @@ def test_lockes_attendance_goes_from_77_8_to_89_3():
     assert status.status == "met"
     enrolment = locke.indicator_statuses.get(indicator__code="enrolment", contract_year=1, school=None)
     assert enrolment.value - enrolment.baseline == 532
+
+
+def test_cluster_wide_rates_are_the_trajectorys_levels():
+    """The schools scatter around the plan's level so that, weighed as the portal weighs them (by
+    their enrolment count of the year), they give the level back: up to the rounding of values."""
+    seed()
+    plans = {plan.reference: plan for plan in PLANS}
+    rows = IndicatorStatus.objects.filter(
+        school=None, indicator__unit="percent", indicator__aggregation="last", value__isnull=False
+    ).select_related("contract", "indicator")
+    checked = 0
+    for row in rows:
+        levels = plans[row.contract.reference].levels.get(row.indicator.code)
+        if levels and row.status != "incomplete":
+            assert row.value == pytest.approx(levels[min(row.contract_year, len(levels) - 1)], abs=0.05)
+            checked += 1
+    assert checked > 20
 
 
 def test_each_user_sees_their_part():
