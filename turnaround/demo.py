@@ -17,7 +17,9 @@ schools are shifted together so that their enrolment-weighted mean (or, for coun
 exactly the cluster's level: the cluster-wide values the portal computes are the trajectory's, the
 schools scatter around it. A few schools follow their own trajectory (the documents' numbers for
 Harvard, Sherman and Pickett). Monthly values scatter around the yearly level and average (or sum)
-to it exactly.
+to it exactly. Where the documents give a figure the catalog cannot hold (Locke's number of
+graduates, a count; Sherman's college enrolment, at a K-8 school), the contract's notes quote it
+and the data do not pretend to; the levels the documents do not give are illustrative.
 """
 
 import random
@@ -101,6 +103,7 @@ SPREAD = {
     "graduation_rate": 4.0,
     "college_enrolment_rate": 4.0,
     "state_index_score": 14.0,
+    "staff_replaced_rate": 6.0,
 }
 # Additive month pattern (September..June) of the monthly means: attendance dips around the winter
 # break and at the end of the year; formative results grow through the year.
@@ -218,6 +221,9 @@ class Plan:
         default_factory=dict
     )  # contract year -> (days after the year's end, recommendation)
     school_targets: list = field(default_factory=list)  # (state id, indicator, [target per year])
+    # Measured once per school at launch (period: the contract's first day, so contract year 1):
+    # indicator -> (cluster-wide level, year-1 target).
+    at_launch: dict = field(default_factory=dict)
 
 
 STATES = [
@@ -274,8 +280,8 @@ ORGANIZATIONS = [
         1999,
         True,
         "Charter network; from fall 2008 turned Locke High School around with LAUSD by phasing in "
-        "smaller schools, the first outside organization to run a traditional public school in the "
-        "district. Its teachers have their own union.",
+        "nine smaller schools, the first outside organization to run a traditional public school in "
+        "the district. Its teachers have their own union.",
     ),
     (
         FRIENDSHIP,
@@ -475,13 +481,17 @@ PLANS = [
             "discipline_incidents": [820, 900, 690, 560],  # a bump in year 1, as the seed warns
             "violent_incidents": [96, 88, 64, 50],
             "enrolment": [2700, 2760, 2800, 2830],
-            "teacher_retention_rate": [58, 86.5, 87.8, 88.4],  # AUSL: over 87%
+            # The seed: "AUSL's teacher retention is over 87%" (AUSL-wide; the baseline is illustrative).
+            "teacher_retention_rate": [58, 87.2, 87.8, 88.4],
             "student_turnover_rate": [26, 22, 19, 17],
             "formative_assessment_proficiency": [30, 37, 44, 49],
             "ela_proficiency": [33, 36.5, 40, 43],
             "math_proficiency": [31, 34, 37.5, 40.5],
+            # Englewood Academy High School's (the cluster's only high school): illustrative. The
+            # seed's "98% of the 2008 graduates enrolled in college" is Sherman's, not this school's
+            # (quoted in the notes).
             "graduation_rate": [55, 59, 64, 68],
-            "college_enrolment_rate": [71, 84, 98, 98],  # the seed: 98% of graduates enrolled
+            "college_enrolment_rate": [44, 47, 50, 52],
         },
         school_levels={
             # Harvard: absences down 5 days per student in year 1; at/above standard +25% in two years.
@@ -508,7 +518,11 @@ PLANS = [
         reviews={1: (25, "continue"), 2: (25, "continue")},
         notes="Close to the Lead Partner model: AUSL hires a new principal and replaces up to 50% of "
         "staff; staff are unionized and some services are shared with the district. Demo data shaped "
-        "by the published results (Harvard, Sherman, teacher retention over 87%).",
+        "by the published results: at Harvard, absences down 5 days per student in the first year and "
+        "students at or above standard up 25% in two years; at Sherman, state test scores up 23% over "
+        "three years; AUSL's teacher retention over 87%. The seed also reports that 98% of Sherman's "
+        "2008 graduates enrolled in college: quoted here, not modelled, as Sherman is a K-8 school and "
+        "the demo measures college enrolment at the high school.",
     ),
     Plan(
         reference="CPS-LP-FARSOUTH",
@@ -536,7 +550,7 @@ PLANS = [
             "discipline_incidents": [560, 610],
             "violent_incidents": [60, 52],
             "enrolment": [1250, 1290],
-            "teacher_retention_rate": [61, 86],
+            "teacher_retention_rate": [61, 87.5],  # AUSL: over 87% (the baseline is illustrative)
             "student_turnover_rate": [25, 21],
             "formative_assessment_proficiency": [27, 33],
             "ela_proficiency": [26, 29],
@@ -624,6 +638,9 @@ PLANS = [
         district="Los Angeles Unified School District",
         partner=GREEN_DOT,
         cluster="Locke cluster",
+        # The seed: Locke High School was turned around "by phasing in nine smaller schools". The
+        # demo models four of them (the cluster size the portal expects is 3-5), and they carry the
+        # whole cluster's published figures.
         schools=[
             SchoolSpec("CA-DEMO-0401", "Animo Locke Technology High School", "high", (9, 12), 640),
             SchoolSpec("CA-DEMO-0402", "Animo Locke #1 College Prep Academy", "high", (9, 12), 820),
@@ -644,21 +661,32 @@ PLANS = [
             "discipline_incidents": [1900, 1650, 1200],
             "violent_incidents": [260, 140, 110],
             "enrolment": [2470, 3002, 3050],  # 532 more students in year one
-            "teacher_retention_rate": [62, 33, 82],  # only 40 of 120 teachers stayed at launch
+            # Illustrative: the seed gives no retention rate for Locke. Its "only 40 of the school's
+            # 120 teachers remained" is staff replaced at launch (`at_launch` below), not a rate of
+            # teachers retained through year 1.
+            "teacher_retention_rate": [62, 78, 82],
             "student_turnover_rate": [30, 22, 20],
             "formative_assessment_proficiency": [22, 31, 36],
             "ela_proficiency": [17, 21, 24],
             "math_proficiency": [8, 11, 14],
-            "state_index_score": [472, 496, 508],  # API +24 points in year one
-            "graduation_rate": [35.0, 50.1, 53],  # graduates +43%
+            "state_index_score": [472, 496, 508],  # API +24 points in year one (the levels: illustrative)
+            # Illustrative rates. The seed's "the number of graduates also increased by 43%" is a
+            # count, and the indicator catalog has no count of graduates (only the four-year cohort
+            # graduation rate, which the count does not give): it is quoted in the notes.
+            "graduation_rate": [35, 41, 44],
             "college_enrolment_rate": [28, 34, 38],
         },
+        # "Only 40 of the school's 120 teachers remained": 80 of 120 replaced at launch, 66.7%,
+        # as the share of staff newly hired (assuming as many teaching posts at the start; the seed
+        # gives no other count). Year-1 target: the seed's "reassign at least 50% of staff".
+        at_launch={"staff_replaced_rate": (66.7, 50.0)},
         autonomies={
             **ALL_GRANTED,
             "choose_principal": ("granted", "Principals can be hired and fired at will."),
             "reassign_staff": (
                 "granted",
-                "Principals control staffing: only 40 of the school's 120 teachers remained.",
+                "Principals control staffing: only 40 of the school's 120 teachers remained (80 replaced "
+                "at launch).",
             ),
             "modified_cba": ("granted", "Green Dot teachers have their own union and contract."),
             "extended_time": ("partial", "Extended day; the district calendar."),
@@ -675,9 +703,12 @@ PLANS = [
         },
         funding=(Decimal("8200.00"), Decimal("85.00"), Decimal("5800000.00")),
         reviews={1: (25, "continue")},
-        notes="Locke High School phased into smaller Animo academies. Demo data shaped by the published "
-        "results: attendance 77.8% to 89.3%, API +24 points, 532 more students and 43% more "
-        "graduates in year one.",
+        notes="Locke High School, turned around by phasing in nine smaller schools; the demo models four "
+        "of them. Demo data shaped by the published results of the Locke cluster's first year: "
+        "attendance from 77.8% to 89.3%, API +24 points, 532 more students. Only 40 of the school's "
+        "120 teachers remained: 80 of 120 staff replaced at launch (66.7%). The number of graduates "
+        "also rose by 43%: a count, which the demo quotes rather than measures (its graduation rates "
+        "are illustrative).",
     ),
     Plan(
         reference="BCPS-LP-FRIENDSHIP",
@@ -1224,6 +1255,13 @@ class DemoBuilder:
                     reporting, self._scatter(plan, reporting, code, k, level, weights), strict=True
                 ):
                     levels[school.pk, code, k] = value
+        if kmax >= 1:  # the values measured at launch, in contract year 1
+            weights = [levels[s.pk, "enrolment", 1] for s in schools]
+            for code, (level, _) in plan.at_launch.items():
+                for school, value in zip(
+                    schools, self._scatter(plan, schools, code, 1, level, weights), strict=True
+                ):
+                    levels[school.pk, code, 1] = value
         return levels
 
     def _share(self, plan, schools, code, k, total):
@@ -1303,6 +1341,9 @@ class DemoBuilder:
         for k, year in enumerate(years):
             for school in schools:
                 periods = []
+                if k == 1:  # measured on the contract's first day
+                    for code in plan.at_launch:
+                        periods.append((code, start, start, levels[school.pk, code, k]))
                 for code in MONTHLY:
                     if (school.pk, code, k) not in levels:
                         continue
@@ -1388,8 +1429,8 @@ class DemoBuilder:
         )
 
     def targets(self, plan, contract, schools, levels):
-        """Cluster-wide targets for each contract year (baseline: the year before the start), and a
-        few per-school targets."""
+        """Cluster-wide targets for each contract year (baseline: the year before the start), the
+        year-1 targets of the values measured at launch, and a few per-school targets."""
         wanted = {}
         for code in TARGET_GOALS:
             if not self._applies(plan, code, schools=schools):
@@ -1401,6 +1442,8 @@ class DemoBuilder:
                     self._round(indicator, baseline),
                     self._round(indicator, self.target_value(plan, code, year)),
                 )
+        for code, (_, target) in plan.at_launch.items():
+            wanted[code, 1, None] = (None, target)  # nothing to compare with before the launch
         by_state_id = {s.state_id: s for s in schools}
         for state_id, code, values in plan.school_targets:
             school = by_state_id[state_id]
