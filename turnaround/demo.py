@@ -1429,19 +1429,33 @@ class DemoBuilder:
         )
 
     def targets(self, plan, contract, schools, levels):
-        """Cluster-wide targets for each contract year (baseline: the year before the start), the
-        year-1 targets of the values measured at launch, and a few per-school targets."""
+        """Cluster-wide targets for each contract year (baseline: the year before the start); per
+        high school where only the high schools report an indicator; the year-1 targets of the
+        values measured at launch; a few more per-school targets."""
         wanted = {}
         for code in TARGET_GOALS:
             if not self._applies(plan, code, schools=schools):
                 continue
             indicator = self.indicators[code]
-            baseline = self._level(plan, code, 0)
-            for year in range(1, plan.term + 1):
-                wanted[code, year, None] = (
-                    self._round(indicator, baseline),
-                    self._round(indicator, self.target_value(plan, code, year)),
-                )
+            if self._cluster_wide(plan, code):
+                baseline = self._level(plan, code, 0)
+                for year in range(1, plan.term + 1):
+                    wanted[code, year, None] = (
+                        self._round(indicator, baseline),
+                        self._round(indicator, self.target_value(plan, code, year)),
+                    )
+                continue
+            # A cluster-wide value would wait forever for the schools that have no graduates
+            # (`incomplete`): a target per high school, from its own baseline.
+            for school in schools:
+                if not self._applies(plan, code, school=school):
+                    continue
+                baseline = levels[school.pk, code, 0]
+                for year in range(1, plan.term + 1):
+                    wanted[code, year, school.pk] = (
+                        self._round(indicator, baseline),
+                        self._round(indicator, self.target_value(plan, code, year, baseline)),
+                    )
         for code, (_, target) in plan.at_launch.items():
             wanted[code, 1, None] = (None, target)  # nothing to compare with before the launch
         by_state_id = {s.state_id: s for s in schools}
@@ -1454,6 +1468,10 @@ class DemoBuilder:
             (t.indicator.code, t.contract_year, t.school_id): t
             for t in contract.targets.select_related("indicator")
         }
+        # Cluster-wide targets of the high schools' indicators, from earlier builds of the demo.
+        for key, row in existing.items():
+            if key not in wanted and key[0] in HIGH_SCHOOL_ONLY and key[2] is None:
+                row.delete()
         new = []
         for (code, year, school_id), (baseline, target) in wanted.items():
             row = existing.get((code, year, school_id))
@@ -1475,10 +1493,16 @@ class DemoBuilder:
         if new:
             bulk_create_with_history(new, Target)
 
-    def target_value(self, plan, code, year):
-        """The cluster-wide target of a contract year: from the baseline towards the goal of the
-        term, faster early on for the leading indicators."""
-        baseline = self._level(plan, code, 0)
+    def _cluster_wide(self, plan, code):
+        """Whether every school of the plan reports the indicator, so that its targets are
+        cluster-wide (graduation and college enrolment only at the high schools)."""
+        return all(self._applies(plan, code, school=spec) for spec in plan.schools)
+
+    def target_value(self, plan, code, year, baseline=None):
+        """The target of a contract year: from the baseline (default: the cluster's) towards the
+        goal of the term, faster early on for the leading indicators."""
+        if baseline is None:
+            baseline = self._level(plan, code, 0)
         goal = TARGET_GOALS[code](baseline)
         fraction = year / plan.term
         if self.indicators[code].kind == "leading":
@@ -1490,11 +1514,14 @@ class DemoBuilder:
         return float(round(value)) if indicator.is_count else round(value, 1)
 
     def evidence(self, plan, year):
-        """The accountable indicators' statuses of a contract year, as a review would have seen them."""
+        """The accountable cluster-wide indicators' statuses of a contract year, as a review would
+        have seen them."""
         rows = []
         for code in TARGET_GOALS:
             indicator = self.indicators[code]
-            if code not in plan.levels or not rules.is_accountable(indicator.kind, year):
+            if code not in plan.levels or not self._cluster_wide(plan, code):
+                continue
+            if not rules.is_accountable(indicator.kind, year):
                 continue
             if code == "state_index_score" and plan.state not in STATES_WITH_INDEX:
                 continue

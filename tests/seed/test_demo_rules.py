@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from contracts.models import PerformanceContract
+from contracts.models import PerformanceContract, Target
 from indicators.models import ContractPerformance, IndicatorStatus, Measurement
 from tests.factories import ensure_catalogs
 from turnaround.demo import DemoBuilder
@@ -71,3 +71,23 @@ def test_shermans_college_enrolment_is_quoted_as_shermans():
     assert set(college.values_list("school__name", flat=True)) == {"Englewood Academy High School"}
     assert max(college.values_list("value", flat=True)) < 60
     assert "98% of Sherman's 2008 graduates enrolled in college" in englewood.notes
+
+
+def test_high_school_indicators_are_targeted_per_high_school_in_mixed_clusters():
+    DemoBuilder(today=YEAR_END).build()
+    cluster_wide = set(
+        Target.objects.filter(
+            indicator__code__in=["graduation_rate", "college_enrolment_rate"], school__isnull=True
+        ).values_list("contract__reference", flat=True)
+    )
+    assert cluster_wide == {"LAUSD-LP-LOCKE", "SDP-LP-MASTERY"}  # every school a high school
+    per_school = Target.objects.filter(indicator__code="graduation_rate", school__isnull=False)
+    assert {(t.contract.reference, t.school.level) for t in per_school} == {
+        ("CPS-LP-ENGLEWOOD", "high"),
+        ("BCPS-LP-FRIENDSHIP", "6_12"),
+        ("MA-DESE-SPRINGFIELD", "high"),
+    }
+    # So no school that has no graduates keeps a row incomplete.
+    assert not IndicatorStatus.objects.filter(
+        indicator__code__in=["graduation_rate", "college_enrolment_rate"], status="incomplete"
+    ).exists()
