@@ -20,6 +20,13 @@ Harvard, Sherman and Pickett). Monthly values scatter around the yearly level an
 to it exactly. Where the documents give a figure the catalog cannot hold (Locke's number of
 graduates, a count; Sherman's college enrolment, at a K-8 school), the contract's notes quote it
 and the data do not pretend to; the levels the documents do not give are illustrative.
+
+Each rule of the indicator engine is at work somewhere: targets overridden by the district (AUSL's
+discipline incidents monitored in year 1, field presence at Sherman accountable every year), an
+improvement margin (Friendship's math, on track by improvement), a cluster-wide row incomplete
+with a school to chase (Locke's formative assessments, from the first monthly results of the year),
+and year-3+ headlines that rest on last year's final results until this year's come in (Mastery,
+Friendship, and Englewood's lagging indicators).
 """
 
 import random
@@ -221,9 +228,16 @@ class Plan:
         default_factory=dict
     )  # contract year -> (days after the year's end, recommendation)
     school_targets: list = field(default_factory=list)  # (state id, indicator, [target per year])
+    improvement_margin: float = 0.0  # the contract's improvement margin; 0 is off
+    # Targets whose accountability the district set by hand: (indicator, school state id or None for
+    # the cluster-wide target, contract years or None for every year, "accountable" or "monitored").
+    accountability: list = field(default_factory=list)
     # Measured once per school at launch (period: the contract's first day, so contract year 1):
     # indicator -> (cluster-wide level, year-1 target).
     at_launch: dict = field(default_factory=dict)
+    # (school state id, indicator): not reported by that school in the current school year, so
+    # the cluster-wide row reads `incomplete`, with a school to chase.
+    unreported: list = field(default_factory=list)
 
 
 STATES = [
@@ -478,7 +492,7 @@ PLANS = [
             "attendance_rate": [88.0, 91.5, 92.6, 93.4],
             "days_absent_per_student": [18.6, 14.6, 13.8, 13.1],
             "chronic_absence_rate": [36, 29, 25, 22],
-            "discipline_incidents": [820, 900, 690, 560],  # a bump in year 1, as the seed warns
+            "discipline_incidents": [820, 900, 690, 560],  # a bump in year 1, as the seed warns (monitored)
             "violent_incidents": [96, 88, 64, 50],
             "enrolment": [2700, 2760, 2800, 2830],
             # The seed: "AUSL's teacher retention is over 87%" (AUSL-wide; the baseline is illustrative).
@@ -516,13 +530,24 @@ PLANS = [
         },
         funding=(Decimal("5400.00"), Decimal("75.00"), Decimal("3000000.00")),
         reviews={1: (25, "continue"), 2: (25, "continue")},
+        accountability=[
+            # The seed's year 1: "Build strong connections to legal and judiciary offices (to handle
+            # potential bump in disciplinary incidents)". The district expected the bump.
+            ("discipline_incidents", None, [1], "monitored"),
+            # The Lead Partner's "consistent and productive presence in turnaround schools (at least
+            # 5 days a week)": a contract obligation at Sherman, where the field staff is embedded,
+            # in every year (Harvard's presence stays monitored, the default after year 2).
+            ("field_presence_rate", "IL-DEMO-0101", None, "accountable"),
+        ],
         notes="Close to the Lead Partner model: AUSL hires a new principal and replaces up to 50% of "
         "staff; staff are unionized and some services are shared with the district. Demo data shaped "
         "by the published results: at Harvard, absences down 5 days per student in the first year and "
         "students at or above standard up 25% in two years; at Sherman, state test scores up 23% over "
         "three years; AUSL's teacher retention over 87%. The seed also reports that 98% of Sherman's "
         "2008 graduates enrolled in college: quoted here, not modelled, as Sherman is a K-8 school and "
-        "the demo measures college enrolment at the high school.",
+        "the demo measures college enrolment at the high school. Discipline incidents were monitored, "
+        "not accountable, in year 1 (the bump the seed warns of); field presence at Sherman is "
+        "accountable every year.",
     ),
     Plan(
         reference="CPS-LP-FARSOUTH",
@@ -560,7 +585,10 @@ PLANS = [
         owners={"curricula": "shared", "select_data": "shared", "design_facility": "district"},
         # co_curriculars stays undecided: the portal flags it.
         funding=(Decimal("5600.00"), Decimal("75.00"), Decimal("2250000.00")),
-        notes="AUSL's second cluster, in its first contract year; who runs co-curriculars is still open.",
+        # A bump in year 1, as the seed warns: monitored, not accountable, that year.
+        accountability=[("discipline_incidents", None, [1], "monitored")],
+        notes="AUSL's second cluster, in its first contract year; who runs co-curriculars is still open. "
+        "Discipline incidents are monitored, not accountable, in year 1: the seed expects a bump.",
     ),
     Plan(
         reference="SDP-LP-MASTERY",
@@ -680,6 +708,9 @@ PLANS = [
         # as the share of staff newly hired (assuming as many teaching posts at the start; the seed
         # gives no other count). Year-1 target: the seed's "reassign at least 50% of staff".
         at_launch={"staff_replaced_rate": (66.7, 50.0)},
+        # One academy has not uploaded this year's interim assessment results (the cluster-wide row
+        # reads "3 of 4 schools reporting" once the others have reported, from October).
+        unreported=[("CA-DEMO-0404", "formative_assessment_proficiency")],
         autonomies={
             **ALL_GRANTED,
             "choose_principal": ("granted", "Principals can be hired and fired at will."),
@@ -737,7 +768,10 @@ PLANS = [
             "attendance_rate": [82.5, 86.0, 88.0, 89.5, 90.5, 91.2],
             "enrolment": [1700, 1760, 1820, 1880, 1920, 1950],
             "ela_proficiency": [24, 28, 32, 36, 39.5, 42.5],
-            "math_proficiency": [19, 23, 27, 31, 34, 37],
+            # Steady gains behind an ambitious target: from year 3 each year misses (at risk: 72%,
+            # 71%, 70% of the way) but closes over a quarter of the gap last year's value left, so
+            # it reads on track by improvement (the margin below). Illustrative.
+            "math_proficiency": [19, 22, 25, 26.8, 29.2, 31.6],
             "graduation_rate": [60, 64, 68, 72, 75, 77],
             "college_enrolment_rate": [38, 42, 46, 50, 53, 55],
         },
@@ -760,8 +794,14 @@ PLANS = [
         },
         funding=(Decimal("9600.00"), Decimal("90.00"), Decimal("1800000.00")),
         reviews={1: (25, "continue"), 2: (25, "continue"), 3: (25, "continue"), 4: (25, "continue")},
+        # The seed (Baltimore): partners "will eventually lose their contract if student outcomes are
+        # not improving". A miss that closed a quarter of last year's gap reads on track.
+        improvement_margin=0.25,
         notes="Accountable for student outcomes; funding largely follows the students the partner "
-        "attracts and retains. Demo data: steady gains year after year.",
+        "attracts and retains, and a partner whose outcomes are not improving eventually loses its "
+        "contract. Improvement margin 25%: a miss that closed at least a quarter of the gap last "
+        "year's value left to the target is on track, by improvement. Demo data: steady gains year "
+        "after year; in math, behind the target but on track by improvement.",
     ),
     Plan(
         reference="BCPS-LP-HARBORVIEW",
@@ -1097,6 +1137,7 @@ class DemoBuilder:
             "per_pupil_allocation": per_pupil,
             "central_office_share_pct": share,
             "improvement_grant_amount": grant,
+            "improvement_margin": plan.improvement_margin,
             "notes": plan.notes,
         }
         if plan.authority == "state":
@@ -1337,6 +1378,13 @@ class DemoBuilder:
         years = list(range(first_year, max(first_year, self.sy.year) + 1))
         levels = self.simulate(plan, schools, years)
         month, first_day, last_day = TEST_WINDOWS[plan.state]
+        unreported = {(state_id, code) for state_id, code in plan.unreported}
+        for school in schools:
+            for state_id, code in plan.unreported:
+                if state_id == school.state_id:  # from an earlier build of the demo
+                    Measurement.objects.filter(
+                        school=school, indicator=self.indicators[code], period_end__gte=self.sy
+                    ).delete()
         rows = []
         for k, year in enumerate(years):
             for school in schools:
@@ -1362,6 +1410,8 @@ class DemoBuilder:
                 count_day = date(year, 10, 1)
                 periods.append((ENROLMENT, count_day, count_day, levels[school.pk, ENROLMENT, k]))
                 for code, first, last, value in periods:
+                    if (school.state_id, code) in unreported and last >= self.sy:
+                        continue
                     if last <= until:
                         rows.append(self._measurement(plan, school, code, first, last, value, district))
         Measurement.objects.bulk_create(
@@ -1431,7 +1481,7 @@ class DemoBuilder:
     def targets(self, plan, contract, schools, levels):
         """Cluster-wide targets for each contract year (baseline: the year before the start); per
         high school where only the high schools report an indicator; the year-1 targets of the
-        values measured at launch; a few more per-school targets."""
+        values measured at launch; a few more per-school targets. Each with its accountability."""
         wanted = {}
         for code in TARGET_GOALS:
             if not self._applies(plan, code, schools=schools):
@@ -1464,6 +1514,7 @@ class DemoBuilder:
             baseline = self._round(self.indicators[code], levels[school.pk, code, 0])
             for year in range(1, plan.term + 1):
                 wanted[code, year, school.pk] = (baseline, values[min(year, len(values)) - 1])
+        state_ids = {s.pk: s.state_id for s in schools}
         existing = {
             (t.indicator.code, t.contract_year, t.school_id): t
             for t in contract.targets.select_related("indicator")
@@ -1474,6 +1525,7 @@ class DemoBuilder:
                 row.delete()
         new = []
         for (code, year, school_id), (baseline, target) in wanted.items():
+            accountability = self._accountability(plan, code, year, state_ids.get(school_id))
             row = existing.get((code, year, school_id))
             if row is None:
                 new.append(
@@ -1484,10 +1536,11 @@ class DemoBuilder:
                         school_id=school_id,
                         baseline=baseline,
                         target=target,
+                        accountability=accountability,
                     )
                 )
                 continue
-            changed = _assign(row, {"baseline": baseline, "target": target})
+            changed = _assign(row, {"baseline": baseline, "target": target, "accountability": accountability})
             if changed:
                 row.save(update_fields=changed)
         if new:
@@ -1497,6 +1550,15 @@ class DemoBuilder:
         """Whether every school of the plan reports the indicator, so that its targets are
         cluster-wide (graduation and college enrolment only at the high schools)."""
         return all(self._applies(plan, code, school=spec) for spec in plan.schools)
+
+    @staticmethod
+    def _accountability(plan, code, year, state_id=None):
+        """The accountability of a target (school: its state id; None for cluster-wide): the plan's
+        override, else the default of the seed's timeline."""
+        for o_code, o_school, o_years, accountability in plan.accountability:
+            if o_code == code and o_school == state_id and (o_years is None or year in o_years):
+                return accountability
+        return rules.DEFAULT
 
     def target_value(self, plan, code, year, baseline=None):
         """The target of a contract year: from the baseline (default: the cluster's) towards the
@@ -1521,14 +1583,24 @@ class DemoBuilder:
             indicator = self.indicators[code]
             if code not in plan.levels or not self._cluster_wide(plan, code):
                 continue
-            if not rules.is_accountable(indicator.kind, year):
+            accountability = self._accountability(plan, code, year)
+            if not rules.is_accountable(indicator.kind, year, accountability=accountability):
                 continue
             if code == "state_index_score" and plan.state not in STATES_WITH_INDEX:
                 continue
             baseline = self._round(indicator, self._level(plan, code, 0))
             target = self._round(indicator, self.target_value(plan, code, year))
             value = self._round(indicator, self._level(plan, code, year))
+            previous = self._round(indicator, self._level(plan, code, year - 1)) if year > 1 else None
             progress = rules.progress(value, baseline, target, indicator.direction)
+            status, by_improvement = rules.with_improvement(
+                rules.status(value, progress, target, indicator.direction),
+                value,
+                previous,
+                target,
+                indicator.direction,
+                plan.improvement_margin,
+            )
             rows.append(
                 {
                     "indicator": code,
@@ -1539,7 +1611,8 @@ class DemoBuilder:
                     "target": target,
                     "value": value,
                     "progress": round(progress, 2),
-                    "status": rules.status(value, progress, target, indicator.direction),
+                    "status": status,
+                    "by_improvement": by_improvement,
                 }
             )
         return rows
@@ -1605,7 +1678,7 @@ class DemoBuilder:
             evidence = self.evidence(plan, year)
             summary = "; ".join(
                 f"{self.indicators[e['indicator']].name} {e['value']:g} against a target of {e['target']:g} "
-                f"({e['status'].replace('_', ' ')})"
+                f"({e['status'].replace('_', ' ')}{', by improvement' if e['by_improvement'] else ''})"
                 for e in evidence[:4]
             )
             findings = {
@@ -1821,7 +1894,8 @@ class DemoBuilder:
         self.follow_ups(visits)
         # Weeks without any on-site visit read 0%: fill the window's weeks in, as the nightly task does.
         presence.rebuild_presence(first_day, self.today, school_ids=list(starts), today=self.today)
-        self.presence_targets(englewood, [by_name["Sherman"], by_name["Harvard"]])
+        plan = next(p for p in PLANS if p.reference == englewood.reference)
+        self.presence_targets(plan, englewood, [by_name["Sherman"], by_name["Harvard"]])
 
     def _visit_days(self, day, visit, by_name, others, remote_rotation):
         while day <= self.today:
@@ -1860,7 +1934,7 @@ class DemoBuilder:
             upsert(NonSchoolDay, {"district": chicago, "date": day}, {"description": description})
         return set(days)
 
-    def presence_targets(self, contract, schools):
+    def presence_targets(self, plan, contract, schools):
         """Field presence targets at the schools field staff are embedded in: 80% of school days
         with an on-site visit, from the current contract year on, when presence began to be logged
         (no baseline: there was no presence record before)."""
@@ -1868,10 +1942,11 @@ class DemoBuilder:
         current_year = contract.phase_on(self.today)[1] or 1
         for school in schools:
             for year in range(current_year, (contract.term_years or 5) + 1):
+                accountability = self._accountability(plan, indicator.code, year, school.state_id)
                 upsert(
                     Target,
                     {"contract": contract, "indicator": indicator, "contract_year": year, "school": school},
-                    {"baseline": None, "target": 80.0},
+                    {"baseline": None, "target": 80.0, "accountability": accountability},
                 )
 
     def follow_ups(self, visits):
