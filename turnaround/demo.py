@@ -17,7 +17,16 @@ schools are shifted together so that their enrolment-weighted mean (or, for coun
 exactly the cluster's level: the cluster-wide values the portal computes are the trajectory's, the
 schools scatter around it. A few schools follow their own trajectory (the documents' numbers for
 Harvard, Sherman and Pickett). Monthly values scatter around the yearly level and average (or sum)
-to it exactly.
+to it exactly. Where the documents give a figure the catalog cannot hold (Locke's number of
+graduates, a count; Sherman's college enrolment, at a K-8 school), the contract's notes quote it
+and the data do not pretend to; the levels the documents do not give are illustrative.
+
+Each rule of the indicator engine is at work somewhere: targets overridden by the district (AUSL's
+discipline incidents monitored in year 1, field presence at Sherman accountable every year), an
+improvement margin (Friendship's math, on track by improvement), a cluster-wide row incomplete
+with a school to chase (Locke's formative assessments, from the first monthly results of the year),
+and year-3+ headlines that rest on last year's final results until this year's come in (Mastery,
+Friendship, and Englewood's lagging indicators).
 """
 
 import random
@@ -101,6 +110,7 @@ SPREAD = {
     "graduation_rate": 4.0,
     "college_enrolment_rate": 4.0,
     "state_index_score": 14.0,
+    "staff_replaced_rate": 6.0,
 }
 # Additive month pattern (September..June) of the monthly means: attendance dips around the winter
 # break and at the end of the year; formative results grow through the year.
@@ -218,6 +228,16 @@ class Plan:
         default_factory=dict
     )  # contract year -> (days after the year's end, recommendation)
     school_targets: list = field(default_factory=list)  # (state id, indicator, [target per year])
+    improvement_margin: float = 0.0  # the contract's improvement margin; 0 is off
+    # Targets whose accountability the district set by hand: (indicator, school state id or None for
+    # the cluster-wide target, contract years or None for every year, "accountable" or "monitored").
+    accountability: list = field(default_factory=list)
+    # Measured once per school at launch (period: the contract's first day, so contract year 1):
+    # indicator -> (cluster-wide level, year-1 target).
+    at_launch: dict = field(default_factory=dict)
+    # (school state id, indicator): not reported by that school in the current school year, so
+    # the cluster-wide row reads `incomplete`, with a school to chase.
+    unreported: list = field(default_factory=list)
 
 
 STATES = [
@@ -274,8 +294,8 @@ ORGANIZATIONS = [
         1999,
         True,
         "Charter network; from fall 2008 turned Locke High School around with LAUSD by phasing in "
-        "smaller schools, the first outside organization to run a traditional public school in the "
-        "district. Its teachers have their own union.",
+        "nine smaller schools, the first outside organization to run a traditional public school in "
+        "the district. Its teachers have their own union.",
     ),
     (
         FRIENDSHIP,
@@ -472,16 +492,20 @@ PLANS = [
             "attendance_rate": [88.0, 91.5, 92.6, 93.4],
             "days_absent_per_student": [18.6, 14.6, 13.8, 13.1],
             "chronic_absence_rate": [36, 29, 25, 22],
-            "discipline_incidents": [820, 900, 690, 560],  # a bump in year 1, as the seed warns
+            "discipline_incidents": [820, 900, 690, 560],  # a bump in year 1, as the seed warns (monitored)
             "violent_incidents": [96, 88, 64, 50],
             "enrolment": [2700, 2760, 2800, 2830],
-            "teacher_retention_rate": [58, 86.5, 87.8, 88.4],  # AUSL: over 87%
+            # The seed: "AUSL's teacher retention is over 87%" (AUSL-wide; the baseline is illustrative).
+            "teacher_retention_rate": [58, 87.2, 87.8, 88.4],
             "student_turnover_rate": [26, 22, 19, 17],
             "formative_assessment_proficiency": [30, 37, 44, 49],
             "ela_proficiency": [33, 36.5, 40, 43],
             "math_proficiency": [31, 34, 37.5, 40.5],
+            # Englewood Academy High School's (the cluster's only high school): illustrative. The
+            # seed's "98% of the 2008 graduates enrolled in college" is Sherman's, not this school's
+            # (quoted in the notes).
             "graduation_rate": [55, 59, 64, 68],
-            "college_enrolment_rate": [71, 84, 98, 98],  # the seed: 98% of graduates enrolled
+            "college_enrolment_rate": [44, 47, 50, 52],
         },
         school_levels={
             # Harvard: absences down 5 days per student in year 1; at/above standard +25% in two years.
@@ -506,9 +530,24 @@ PLANS = [
         },
         funding=(Decimal("5400.00"), Decimal("75.00"), Decimal("3000000.00")),
         reviews={1: (25, "continue"), 2: (25, "continue")},
+        accountability=[
+            # The seed's year 1: "Build strong connections to legal and judiciary offices (to handle
+            # potential bump in disciplinary incidents)". The district expected the bump.
+            ("discipline_incidents", None, [1], "monitored"),
+            # The Lead Partner's "consistent and productive presence in turnaround schools (at least
+            # 5 days a week)": a contract obligation at Sherman, where the field staff is embedded,
+            # in every year (Harvard's presence stays monitored, the default after year 2).
+            ("field_presence_rate", "IL-DEMO-0101", None, "accountable"),
+        ],
         notes="Close to the Lead Partner model: AUSL hires a new principal and replaces up to 50% of "
         "staff; staff are unionized and some services are shared with the district. Demo data shaped "
-        "by the published results (Harvard, Sherman, teacher retention over 87%).",
+        "by the published results: at Harvard, absences down 5 days per student in the first year and "
+        "students at or above standard up 25% in two years; at Sherman, state test scores up 23% over "
+        "three years; AUSL's teacher retention over 87%. The seed also reports that 98% of Sherman's "
+        "2008 graduates enrolled in college: quoted here, not modelled, as Sherman is a K-8 school and "
+        "the demo measures college enrolment at the high school. Discipline incidents were monitored, "
+        "not accountable, in year 1 (the bump the seed warns of); field presence at Sherman is "
+        "accountable every year.",
     ),
     Plan(
         reference="CPS-LP-FARSOUTH",
@@ -536,7 +575,7 @@ PLANS = [
             "discipline_incidents": [560, 610],
             "violent_incidents": [60, 52],
             "enrolment": [1250, 1290],
-            "teacher_retention_rate": [61, 86],
+            "teacher_retention_rate": [61, 87.5],  # AUSL: over 87% (the baseline is illustrative)
             "student_turnover_rate": [25, 21],
             "formative_assessment_proficiency": [27, 33],
             "ela_proficiency": [26, 29],
@@ -546,7 +585,10 @@ PLANS = [
         owners={"curricula": "shared", "select_data": "shared", "design_facility": "district"},
         # co_curriculars stays undecided: the portal flags it.
         funding=(Decimal("5600.00"), Decimal("75.00"), Decimal("2250000.00")),
-        notes="AUSL's second cluster, in its first contract year; who runs co-curriculars is still open.",
+        # A bump in year 1, as the seed warns: monitored, not accountable, that year.
+        accountability=[("discipline_incidents", None, [1], "monitored")],
+        notes="AUSL's second cluster, in its first contract year; who runs co-curriculars is still open. "
+        "Discipline incidents are monitored, not accountable, in year 1: the seed expects a bump.",
     ),
     Plan(
         reference="SDP-LP-MASTERY",
@@ -624,6 +666,9 @@ PLANS = [
         district="Los Angeles Unified School District",
         partner=GREEN_DOT,
         cluster="Locke cluster",
+        # The seed: Locke High School was turned around "by phasing in nine smaller schools". The
+        # demo models four of them (the cluster size the portal expects is 3-5), and they carry the
+        # whole cluster's published figures.
         schools=[
             SchoolSpec("CA-DEMO-0401", "Animo Locke Technology High School", "high", (9, 12), 640),
             SchoolSpec("CA-DEMO-0402", "Animo Locke #1 College Prep Academy", "high", (9, 12), 820),
@@ -644,21 +689,35 @@ PLANS = [
             "discipline_incidents": [1900, 1650, 1200],
             "violent_incidents": [260, 140, 110],
             "enrolment": [2470, 3002, 3050],  # 532 more students in year one
-            "teacher_retention_rate": [62, 33, 82],  # only 40 of 120 teachers stayed at launch
+            # Illustrative: the seed gives no retention rate for Locke. Its "only 40 of the school's
+            # 120 teachers remained" is staff replaced at launch (`at_launch` below), not a rate of
+            # teachers retained through year 1.
+            "teacher_retention_rate": [62, 78, 82],
             "student_turnover_rate": [30, 22, 20],
             "formative_assessment_proficiency": [22, 31, 36],
             "ela_proficiency": [17, 21, 24],
             "math_proficiency": [8, 11, 14],
-            "state_index_score": [472, 496, 508],  # API +24 points in year one
-            "graduation_rate": [35.0, 50.1, 53],  # graduates +43%
+            "state_index_score": [472, 496, 508],  # API +24 points in year one (the levels: illustrative)
+            # Illustrative rates. The seed's "the number of graduates also increased by 43%" is a
+            # count, and the indicator catalog has no count of graduates (only the four-year cohort
+            # graduation rate, which the count does not give): it is quoted in the notes.
+            "graduation_rate": [35, 41, 44],
             "college_enrolment_rate": [28, 34, 38],
         },
+        # "Only 40 of the school's 120 teachers remained": 80 of 120 replaced at launch, 66.7%,
+        # as the share of staff newly hired (assuming as many teaching posts at the start; the seed
+        # gives no other count). Year-1 target: the seed's "reassign at least 50% of staff".
+        at_launch={"staff_replaced_rate": (66.7, 50.0)},
+        # One academy has not uploaded this year's interim assessment results (the cluster-wide row
+        # reads "3 of 4 schools reporting" once the others have reported, from October).
+        unreported=[("CA-DEMO-0404", "formative_assessment_proficiency")],
         autonomies={
             **ALL_GRANTED,
             "choose_principal": ("granted", "Principals can be hired and fired at will."),
             "reassign_staff": (
                 "granted",
-                "Principals control staffing: only 40 of the school's 120 teachers remained.",
+                "Principals control staffing: only 40 of the school's 120 teachers remained (80 replaced "
+                "at launch).",
             ),
             "modified_cba": ("granted", "Green Dot teachers have their own union and contract."),
             "extended_time": ("partial", "Extended day; the district calendar."),
@@ -675,9 +734,12 @@ PLANS = [
         },
         funding=(Decimal("8200.00"), Decimal("85.00"), Decimal("5800000.00")),
         reviews={1: (25, "continue")},
-        notes="Locke High School phased into smaller Animo academies. Demo data shaped by the published "
-        "results: attendance 77.8% to 89.3%, API +24 points, 532 more students and 43% more "
-        "graduates in year one.",
+        notes="Locke High School, turned around by phasing in nine smaller schools; the demo models four "
+        "of them. Demo data shaped by the published results of the Locke cluster's first year: "
+        "attendance from 77.8% to 89.3%, API +24 points, 532 more students. Only 40 of the school's "
+        "120 teachers remained: 80 of 120 staff replaced at launch (66.7%). The number of graduates "
+        "also rose by 43%: a count, which the demo quotes rather than measures (its graduation rates "
+        "are illustrative).",
     ),
     Plan(
         reference="BCPS-LP-FRIENDSHIP",
@@ -706,7 +768,10 @@ PLANS = [
             "attendance_rate": [82.5, 86.0, 88.0, 89.5, 90.5, 91.2],
             "enrolment": [1700, 1760, 1820, 1880, 1920, 1950],
             "ela_proficiency": [24, 28, 32, 36, 39.5, 42.5],
-            "math_proficiency": [19, 23, 27, 31, 34, 37],
+            # Steady gains behind an ambitious target: from year 3 each year misses (at risk: 72%,
+            # 71%, 70% of the way) but closes over a quarter of the gap last year's value left, so
+            # it reads on track by improvement (the margin below). Illustrative.
+            "math_proficiency": [19, 22, 25, 26.8, 29.2, 31.6],
             "graduation_rate": [60, 64, 68, 72, 75, 77],
             "college_enrolment_rate": [38, 42, 46, 50, 53, 55],
         },
@@ -729,8 +794,14 @@ PLANS = [
         },
         funding=(Decimal("9600.00"), Decimal("90.00"), Decimal("1800000.00")),
         reviews={1: (25, "continue"), 2: (25, "continue"), 3: (25, "continue"), 4: (25, "continue")},
+        # The seed (Baltimore): partners "will eventually lose their contract if student outcomes are
+        # not improving". A miss that closed a quarter of last year's gap reads on track.
+        improvement_margin=0.25,
         notes="Accountable for student outcomes; funding largely follows the students the partner "
-        "attracts and retains. Demo data: steady gains year after year.",
+        "attracts and retains, and a partner whose outcomes are not improving eventually loses its "
+        "contract. Improvement margin 25%: a miss that closed at least a quarter of the gap last "
+        "year's value left to the target is on track, by improvement. Demo data: steady gains year "
+        "after year; in math, behind the target but on track by improvement.",
     ),
     Plan(
         reference="BCPS-LP-HARBORVIEW",
@@ -1066,6 +1137,7 @@ class DemoBuilder:
             "per_pupil_allocation": per_pupil,
             "central_office_share_pct": share,
             "improvement_grant_amount": grant,
+            "improvement_margin": plan.improvement_margin,
             "notes": plan.notes,
         }
         if plan.authority == "state":
@@ -1219,10 +1291,18 @@ class DemoBuilder:
                     ):
                         levels[school.pk, code, k] = value
                     continue
+                weights = [levels[s.pk, "enrolment", k] for s in reporting]
                 for school, value in zip(
-                    reporting, self._scatter(plan, reporting, code, k, level), strict=True
+                    reporting, self._scatter(plan, reporting, code, k, level, weights), strict=True
                 ):
                     levels[school.pk, code, k] = value
+        if kmax >= 1:  # the values measured at launch, in contract year 1
+            weights = [levels[s.pk, "enrolment", 1] for s in schools]
+            for code, (level, _) in plan.at_launch.items():
+                for school, value in zip(
+                    schools, self._scatter(plan, schools, code, 1, level, weights), strict=True
+                ):
+                    levels[school.pk, code, 1] = value
         return levels
 
     def _share(self, plan, schools, code, k, total):
@@ -1243,8 +1323,9 @@ class DemoBuilder:
         by_id = {spec.state_id: spec for spec in plan.schools}
         return [by_id[s.state_id] for s in schools]
 
-    def _scatter(self, plan, schools, code, k, level):
-        """School values around a level whose enrolment-weighted mean is the level."""
+    def _scatter(self, plan, schools, code, k, level, weights):
+        """School values around a level whose mean weighted by `weights` (the schools' enrolment in
+        year k, which the portal weighs them by) is the level."""
         indicator = self.indicators[code]
         spread = SPREAD.get(code, 0.0)
         low = indicator.min_value if indicator.min_value is not None else float("-inf")
@@ -1265,7 +1346,6 @@ class DemoBuilder:
             noise = random.Random(f"{school.state_id}:{code}:{k}").gauss(0, 0.2 * spread)
             values.append(level + headroom * (offset + noise))
             fixed.append(False)
-        weights = [s.enrolment for s in schools]
         free = sum(w for w, f in zip(weights, fixed, strict=True) if not f)
         if free:
             shift = (level * sum(weights) - sum(v * w for v, w in zip(values, weights, strict=True))) / free
@@ -1298,10 +1378,20 @@ class DemoBuilder:
         years = list(range(first_year, max(first_year, self.sy.year) + 1))
         levels = self.simulate(plan, schools, years)
         month, first_day, last_day = TEST_WINDOWS[plan.state]
+        unreported = {(state_id, code) for state_id, code in plan.unreported}
+        for school in schools:
+            for state_id, code in plan.unreported:
+                if state_id == school.state_id:  # from an earlier build of the demo
+                    Measurement.objects.filter(
+                        school=school, indicator=self.indicators[code], period_end__gte=self.sy
+                    ).delete()
         rows = []
         for k, year in enumerate(years):
             for school in schools:
                 periods = []
+                if k == 1:  # measured on the contract's first day
+                    for code in plan.at_launch:
+                        periods.append((code, start, start, levels[school.pk, code, k]))
                 for code in MONTHLY:
                     if (school.pk, code, k) not in levels:
                         continue
@@ -1320,6 +1410,8 @@ class DemoBuilder:
                 count_day = date(year, 10, 1)
                 periods.append((ENROLMENT, count_day, count_day, levels[school.pk, ENROLMENT, k]))
                 for code, first, last, value in periods:
+                    if (school.state_id, code) in unreported and last >= self.sy:
+                        continue
                     if last <= until:
                         rows.append(self._measurement(plan, school, code, first, last, value, district))
         Measurement.objects.bulk_create(
@@ -1387,31 +1479,53 @@ class DemoBuilder:
         )
 
     def targets(self, plan, contract, schools, levels):
-        """Cluster-wide targets for each contract year (baseline: the year before the start), and a
-        few per-school targets."""
+        """Cluster-wide targets for each contract year (baseline: the year before the start); per
+        high school where only the high schools report an indicator; the year-1 targets of the
+        values measured at launch; a few more per-school targets. Each with its accountability."""
         wanted = {}
         for code in TARGET_GOALS:
             if not self._applies(plan, code, schools=schools):
                 continue
             indicator = self.indicators[code]
-            baseline = self._level(plan, code, 0)
-            for year in range(1, plan.term + 1):
-                wanted[code, year, None] = (
-                    self._round(indicator, baseline),
-                    self._round(indicator, self.target_value(plan, code, year)),
-                )
+            if self._cluster_wide(plan, code):
+                baseline = self._level(plan, code, 0)
+                for year in range(1, plan.term + 1):
+                    wanted[code, year, None] = (
+                        self._round(indicator, baseline),
+                        self._round(indicator, self.target_value(plan, code, year)),
+                    )
+                continue
+            # A cluster-wide value would wait forever for the schools that have no graduates
+            # (`incomplete`): a target per high school, from its own baseline.
+            for school in schools:
+                if not self._applies(plan, code, school=school):
+                    continue
+                baseline = levels[school.pk, code, 0]
+                for year in range(1, plan.term + 1):
+                    wanted[code, year, school.pk] = (
+                        self._round(indicator, baseline),
+                        self._round(indicator, self.target_value(plan, code, year, baseline)),
+                    )
+        for code, (_, target) in plan.at_launch.items():
+            wanted[code, 1, None] = (None, target)  # nothing to compare with before the launch
         by_state_id = {s.state_id: s for s in schools}
         for state_id, code, values in plan.school_targets:
             school = by_state_id[state_id]
             baseline = self._round(self.indicators[code], levels[school.pk, code, 0])
             for year in range(1, plan.term + 1):
                 wanted[code, year, school.pk] = (baseline, values[min(year, len(values)) - 1])
+        state_ids = {s.pk: s.state_id for s in schools}
         existing = {
             (t.indicator.code, t.contract_year, t.school_id): t
             for t in contract.targets.select_related("indicator")
         }
+        # Cluster-wide targets of the high schools' indicators, from earlier builds of the demo.
+        for key, row in existing.items():
+            if key not in wanted and key[0] in HIGH_SCHOOL_ONLY and key[2] is None:
+                row.delete()
         new = []
         for (code, year, school_id), (baseline, target) in wanted.items():
+            accountability = self._accountability(plan, code, year, state_ids.get(school_id))
             row = existing.get((code, year, school_id))
             if row is None:
                 new.append(
@@ -1422,19 +1536,35 @@ class DemoBuilder:
                         school_id=school_id,
                         baseline=baseline,
                         target=target,
+                        accountability=accountability,
                     )
                 )
                 continue
-            changed = _assign(row, {"baseline": baseline, "target": target})
+            changed = _assign(row, {"baseline": baseline, "target": target, "accountability": accountability})
             if changed:
                 row.save(update_fields=changed)
         if new:
             bulk_create_with_history(new, Target)
 
-    def target_value(self, plan, code, year):
-        """The cluster-wide target of a contract year: from the baseline towards the goal of the
-        term, faster early on for the leading indicators."""
-        baseline = self._level(plan, code, 0)
+    def _cluster_wide(self, plan, code):
+        """Whether every school of the plan reports the indicator, so that its targets are
+        cluster-wide (graduation and college enrolment only at the high schools)."""
+        return all(self._applies(plan, code, school=spec) for spec in plan.schools)
+
+    @staticmethod
+    def _accountability(plan, code, year, state_id=None):
+        """The accountability of a target (school: its state id; None for cluster-wide): the plan's
+        override, else the default of the seed's timeline."""
+        for o_code, o_school, o_years, accountability in plan.accountability:
+            if o_code == code and o_school == state_id and (o_years is None or year in o_years):
+                return accountability
+        return rules.DEFAULT
+
+    def target_value(self, plan, code, year, baseline=None):
+        """The target of a contract year: from the baseline (default: the cluster's) towards the
+        goal of the term, faster early on for the leading indicators."""
+        if baseline is None:
+            baseline = self._level(plan, code, 0)
         goal = TARGET_GOALS[code](baseline)
         fraction = year / plan.term
         if self.indicators[code].kind == "leading":
@@ -1446,18 +1576,31 @@ class DemoBuilder:
         return float(round(value)) if indicator.is_count else round(value, 1)
 
     def evidence(self, plan, year):
-        """The accountable indicators' statuses of a contract year, as a review would have seen them."""
+        """The accountable cluster-wide indicators' statuses of a contract year, as a review would
+        have seen them."""
         rows = []
         for code in TARGET_GOALS:
             indicator = self.indicators[code]
-            if code not in plan.levels or not rules.is_accountable(indicator.kind, year):
+            if code not in plan.levels or not self._cluster_wide(plan, code):
+                continue
+            accountability = self._accountability(plan, code, year)
+            if not rules.is_accountable(indicator.kind, year, accountability=accountability):
                 continue
             if code == "state_index_score" and plan.state not in STATES_WITH_INDEX:
                 continue
             baseline = self._round(indicator, self._level(plan, code, 0))
             target = self._round(indicator, self.target_value(plan, code, year))
             value = self._round(indicator, self._level(plan, code, year))
+            previous = self._round(indicator, self._level(plan, code, year - 1)) if year > 1 else None
             progress = rules.progress(value, baseline, target, indicator.direction)
+            status, by_improvement = rules.with_improvement(
+                rules.status(value, progress, target, indicator.direction),
+                value,
+                previous,
+                target,
+                indicator.direction,
+                plan.improvement_margin,
+            )
             rows.append(
                 {
                     "indicator": code,
@@ -1468,7 +1611,8 @@ class DemoBuilder:
                     "target": target,
                     "value": value,
                     "progress": round(progress, 2),
-                    "status": rules.status(value, progress, target, indicator.direction),
+                    "status": status,
+                    "by_improvement": by_improvement,
                 }
             )
         return rows
@@ -1534,7 +1678,7 @@ class DemoBuilder:
             evidence = self.evidence(plan, year)
             summary = "; ".join(
                 f"{self.indicators[e['indicator']].name} {e['value']:g} against a target of {e['target']:g} "
-                f"({e['status'].replace('_', ' ')})"
+                f"({e['status'].replace('_', ' ')}{', by improvement' if e['by_improvement'] else ''})"
                 for e in evidence[:4]
             )
             findings = {
@@ -1750,7 +1894,8 @@ class DemoBuilder:
         self.follow_ups(visits)
         # Weeks without any on-site visit read 0%: fill the window's weeks in, as the nightly task does.
         presence.rebuild_presence(first_day, self.today, school_ids=list(starts), today=self.today)
-        self.presence_targets(englewood, [by_name["Sherman"], by_name["Harvard"]])
+        plan = next(p for p in PLANS if p.reference == englewood.reference)
+        self.presence_targets(plan, englewood, [by_name["Sherman"], by_name["Harvard"]])
 
     def _visit_days(self, day, visit, by_name, others, remote_rotation):
         while day <= self.today:
@@ -1789,7 +1934,7 @@ class DemoBuilder:
             upsert(NonSchoolDay, {"district": chicago, "date": day}, {"description": description})
         return set(days)
 
-    def presence_targets(self, contract, schools):
+    def presence_targets(self, plan, contract, schools):
         """Field presence targets at the schools field staff are embedded in: 80% of school days
         with an on-site visit, from the current contract year on, when presence began to be logged
         (no baseline: there was no presence record before)."""
@@ -1797,10 +1942,11 @@ class DemoBuilder:
         current_year = contract.phase_on(self.today)[1] or 1
         for school in schools:
             for year in range(current_year, (contract.term_years or 5) + 1):
+                accountability = self._accountability(plan, indicator.code, year, school.state_id)
                 upsert(
                     Target,
                     {"contract": contract, "indicator": indicator, "contract_year": year, "school": school},
-                    {"baseline": None, "target": 80.0},
+                    {"baseline": None, "target": 80.0, "accountability": accountability},
                 )
 
     def follow_ups(self, visits):

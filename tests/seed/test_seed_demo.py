@@ -9,13 +9,18 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from contracts.models import ContractResponsibility, ContractStatusChange, PerformanceContract
+from contracts.models import (
+    ON_THE_GROUND_STATUSES,
+    ContractResponsibility,
+    ContractStatusChange,
+    PerformanceContract,
+)
 from contracts.phases import contract_year_bounds
-from indicators.models import IndicatorStatus, Measurement
+from indicators.models import ContractPerformance, IndicatorStatus, Measurement
 from partners.models import FieldVisit
 from schools.models import School
 from tests.factories import ensure_catalogs
-from turnaround.demo import PASSWORD, DemoBuilder
+from turnaround.demo import PASSWORD, PLANS, DemoBuilder
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +175,23 @@ def test_lockes_attendance_goes_from_77_8_to_89_3():
     assert enrolment.value - enrolment.baseline == 532
 
 
+def test_cluster_wide_rates_are_the_trajectorys_levels():
+    """The schools scatter around the plan's level so that, weighed as the portal weighs them (by
+    their enrolment count of the year), they give the level back: up to the rounding of values."""
+    seed()
+    plans = {plan.reference: plan for plan in PLANS}
+    rows = IndicatorStatus.objects.filter(
+        school=None, indicator__unit="percent", indicator__aggregation="last", value__isnull=False
+    ).select_related("contract", "indicator")
+    checked = 0
+    for row in rows:
+        levels = plans[row.contract.reference].levels.get(row.indicator.code)
+        if levels and row.status != "incomplete":
+            assert row.value == pytest.approx(levels[min(row.contract_year, len(levels) - 1)], abs=0.05)
+            checked += 1
+    assert checked > 20
+
+
 def test_each_user_sees_their_part():
     seed()
     users = {u.username: u for u in get_user_model().objects.all()}
@@ -200,6 +222,32 @@ def test_any_day_of_the_year_gives_the_same_phases_and_nothing_in_the_future(tod
     assert not FieldVisit.objects.filter(visit_date__gt=today).exists()
     assert not ContractStatusChange.objects.filter(effective_on__gt=today).exists()
     assert FieldVisit.objects.filter(visit_date__gte=today - timedelta(days=14)).exists()
+    assert_no_contract_on_the_ground_reads_no_data_with_evidence()
+
+
+def assert_no_contract_on_the_ground_reads_no_data_with_evidence():
+    """`no_data` only for a contract on the ground none of whose accountable targets of the current
+    year has any evidence (as Far South in the summer of its first year)."""
+    for headline in ContractPerformance.objects.filter(contract__lifecycle_status__in=ON_THE_GROUND_STATUSES):
+        if headline.performance_status != "no_data":
+            continue
+        evidence = IndicatorStatus.objects.filter(
+            contract=headline.contract,
+            contract_year=headline.contract_year,
+            accountable=True,
+            evidence_year__isnull=False,
+        )
+        assert not evidence.exists(), headline.contract.reference
+
+
+def test_no_contract_on_the_ground_reads_no_data_with_evidence_today():
+    seed()
+    assert_no_contract_on_the_ground_reads_no_data_with_evidence()
+    far_south = ContractPerformance.objects.get(contract__reference="CPS-LP-FARSOUTH")
+    others = ContractPerformance.objects.filter(
+        contract__lifecycle_status__in=ON_THE_GROUND_STATUSES
+    ).exclude(pk=far_south.pk)
+    assert not others.filter(performance_status="no_data").exists()
 
 
 def test_if_empty_leaves_a_seeded_database_alone():
