@@ -843,11 +843,13 @@ def _write_performance(cursor, dialect, current, as_of, computed_at):
     values, params = _values(
         dialect, [(pk, year, 1 if year else 0) for pk, year in current.items()], casts={1: "integer"}
     )
-    basis = (
-        "STRING_AGG(DISTINCT CAST(st.evidence_year AS text), ',' ORDER BY CAST(st.evidence_year AS text))"
-        if dialect.postgres
-        else "GROUP_CONCAT(DISTINCT st.evidence_year)"
-    )
+    if dialect.postgres:
+        basis = "STRING_AGG(DISTINCT st.evidence_year::text, ',' ORDER BY st.evidence_year::text)"
+    else:  # SQLite's GROUP_CONCAT has no ORDER BY before 3.44: it follows an ordered subquery
+        basis = """(SELECT GROUP_CONCAT(y, ',') FROM (
+                        SELECT DISTINCT e.evidence_year AS y FROM indicators_indicatorstatus e
+                        WHERE e.contract_id = cur.contract_id AND e.contract_year = cur.contract_year
+                          AND e.accountable AND e.evidence_year IS NOT NULL ORDER BY y))"""
     cursor.execute(
         f"""
         WITH cur (contract_id, contract_year, started) AS (VALUES {values})
