@@ -96,7 +96,7 @@ def test_today_is_the_portals_date_while_the_machine_is_on_utc(instant):
     assert timezone.localdate() == today
     # The process clock is on UTC: a day ahead in the evening, the same date just after midnight.
     evening = int(instant[11:13]) >= 18
-    machine_date = date(*time.localtime()[:3])  # what date.today() gives
+    machine_date = date(*time.localtime()[:3])  # the date the machine's clock gives
     assert machine_date == at(instant).date() == today + timedelta(days=1 if evening else 0)
 
 

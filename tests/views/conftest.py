@@ -9,7 +9,6 @@ import pytest
 
 from contracts.models import Target
 from indicators import engine
-from indicators.models import Measurement
 from tests.factories import (
     ClusterFactory,
     ContractFactory,
@@ -20,6 +19,7 @@ from tests.factories import (
     StateFactory,
     UserFactory,
     indicator,
+    report,
     user_with_role,
 )
 from turnaround.models import Role
@@ -95,18 +95,6 @@ def target(contract, code, year, baseline, value, school=None, accountability="d
         target=value,
         accountability=accountability,
     )
-
-
-def report(schools, code, start, end, value):
-    for school in schools:
-        Measurement.objects.create(
-            school=school,
-            indicator=indicator(code),
-            period_start=start,
-            period_end=end,
-            value=value,
-            source="form",
-        )
 
 
 @pytest.fixture
