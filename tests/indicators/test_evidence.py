@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 import time_machine
-from hypothesis import given
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators import engine, rules
@@ -226,3 +227,38 @@ def test_a_schools_weight_is_its_enrolment_of_that_year_so_editing_it_leaves_las
     assert row(contract, "attendance_rate", 2).value == pytest.approx(
         (80 * 5000 + 90 * 100 + 90 * 100) / 5200
     )
+
+
+@pytest.mark.django_db
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.floats(40, 100), min_size=3, max_size=3),
+    st.integers(0, 2),
+    st.sampled_from(["attendance_rate", "discipline_incidents", "chronic_absence_rate"]),
+)
+def test_the_engine_never_reads_incomplete_once_the_missing_school_reports(values, missing, code):
+    """Through the engine, on random values: with a school missing the cluster-wide row is
+    `incomplete`; once that school reports it never is, and no row's evidence comes from a year
+    after its own."""
+    with transaction.atomic():
+        contract = ContractFactory(
+            start_date=date(2024, 7, 1), end_date=date(2029, 6, 30), lifecycle_status="active"
+        )
+        schools = list(contract.schools.order_by("pk"))
+        cluster_target(contract, code, 1, 60, 70)
+        cluster_target(contract, code, 2, 60, 75)
+        for school, value in zip(schools, values, strict=True):
+            report([school], code, date(2024, 9, 1), date(2025, 5, 31), value)
+            if school != schools[missing]:
+                report([school], code, date(2025, 9, 1), date(2025, 10, 31), value)
+        engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+        assert row(contract, code, 2).status == "incomplete"
+        assert row(contract, code, 2).evidence_year == 1
+        report([schools[missing]], code, date(2025, 9, 1), date(2025, 10, 31), values[missing])
+        engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+        year_2 = row(contract, code, 2)
+        assert year_2.status != "incomplete" and year_2.schools_reporting == 3
+        assert year_2.evidence_year == 2
+        for status in IndicatorStatus.objects.filter(contract=contract):
+            assert status.evidence_year is None or status.evidence_year <= status.contract_year
+        transaction.set_rollback(True)
