@@ -40,7 +40,7 @@ def school_indicator_charts(school, user):
         IndicatorStatus.objects.filter(
             contract__in=contracts, school=school, contract_year=F("contract__performance__contract_year")
         )
-        .select_related("indicator")
+        .select_related("indicator", "contract")
         .order_by("-contract__start_date")
     )
     charts = {}

@@ -26,7 +26,11 @@ def test_the_school_page_says_a_status_is_on_track_by_improvement(client, eviden
     card = chart_card(school_page(client, evidence_world, first), "attendance_rate")
     assert "status-on_track" in card and ">On track<" in card
     status = re.search(r'data-testid="school-status">(.*?)</div>\s*</div>', card, re.S).group(1)
-    assert "On track in contract year 3, monitored" in status
+    contract = evidence_world.contract_a
+    assert (
+        f'On track in contract year 3 of <a href="/contracts/{contract.pk}/">{contract.name}</a>, monitored'
+        in status
+    )
     assert "by improvement on year 2" in status
     assert "evidence:" not in status  # year 3 is its own evidence
 
