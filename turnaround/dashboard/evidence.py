@@ -154,8 +154,9 @@ def indicator_charts(cluster_rows, targets, current_year):
 
 def year_value(indicator, status, under_way):
     """The value of a contract year to chart: a summed indicator's part-year total is no value of
-    the year, so a year still under way shows only its projection."""
-    if status is None or status.value is None:
+    the year, so a year still under way shows only its projection; nor is the value of the schools
+    that reported of an incomplete year (the note under the chart says how many did)."""
+    if status is None or status.value is None or status.status == "incomplete":
         return None
     if under_way and indicator.aggregation == "sum":
         return None
