@@ -30,7 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlparse
 
 SCHOOLS = 5000
@@ -94,8 +94,9 @@ def setup_django():
 
 def as_of_date():
     # The last day of the data: the measurements cover the 60 months before this month.
-    today = date.today()
-    return today
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def first_month(as_of, months=MONTHS):
@@ -337,17 +338,20 @@ def floor(as_of):
     for contract in PerformanceContract.objects.only(*engine.WINDOW_FIELDS):
         windows.extend(engine.contract_windows(contract, as_of)[0])
     values = ", ".join(
-        f"({w.contract_id}, {w.contract_year}, DATE '{w.year_start}', DATE '{w.cutoff}')" for w in windows
+        f"({w.contract_id}, {w.contract_year}, DATE '{w.year_start}', DATE '{w.cutoff}', {w.elapsed < 1})"
+        for w in windows
     )
     # The year values by the rules: per school the indicator's aggregation (mean, sum, or the value
-    # of the latest period), then the cluster's: the sum for counts, the enrolment-weighted mean
+    # of the latest period), a sum of a year under way cut at the latest date every school of the
+    # cluster has reported to; then the cluster's: the sum for counts, the enrolment-weighted mean
     # for rates.
     sql = f"""
-        WITH w (contract_id, contract_year, year_start, cutoff) AS (VALUES {values}),
+        WITH w (contract_id, contract_year, year_start, cutoff, under_way) AS (VALUES {values}),
         needed AS (SELECT DISTINCT t.contract_id, t.contract_year, t.indicator_id FROM contracts_target t
                    JOIN w ON w.contract_id = t.contract_id AND w.contract_year = t.contract_year),
         sv AS (SELECT n.contract_id, n.contract_year, n.indicator_id, m.school_id, sum(m.value) AS s, count(*) AS n,
-                      (max(ARRAY[(m.period_end - DATE '2000-01-01')::float8, m.value]))[2] AS last
+                      (max(ARRAY[(m.period_end - DATE '2000-01-01')::float8, m.value]))[2] AS last,
+                      max(m.period_end) AS last_end
                FROM needed n JOIN w ON w.contract_id = n.contract_id AND w.contract_year = n.contract_year
                JOIN contracts_contractschool cs ON cs.contract_id = n.contract_id
                JOIN indicators_measurement m ON m.school_id = cs.school_id AND m.indicator_id = n.indicator_id
@@ -362,11 +366,25 @@ def floor(as_of):
                 AND m.indicator_id = (SELECT id FROM indicators_indicator WHERE code = 'enrolment')
                 AND m.period_end >= w.year_start AND m.period_end <= w.cutoff
                GROUP BY 1, 2, 3),
+        ends AS (SELECT sv.contract_id, sv.contract_year, sv.indicator_id, min(sv.last_end) AS end_day
+                 FROM sv JOIN indicators_indicator i ON i.id = sv.indicator_id
+                 JOIN w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+                 WHERE w.under_way AND i.aggregation = 'sum'
+                 GROUP BY 1, 2, 3),
+        cut AS (SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, coalesce(sum(m.value), 0) AS s
+                FROM sv JOIN ends e ON e.contract_id = sv.contract_id AND e.contract_year = sv.contract_year
+                 AND e.indicator_id = sv.indicator_id AND sv.last_end > e.end_day
+                JOIN w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+                LEFT JOIN indicators_measurement m ON m.school_id = sv.school_id AND m.indicator_id = sv.indicator_id
+                 AND m.student_group = 'all' AND m.period_end >= w.year_start AND m.period_end <= e.end_day
+                GROUP BY 1, 2, 3, 4),
         school AS (SELECT sv.contract_id, sv.contract_year, sv.indicator_id, i.unit,
                           COALESCE(ew.enrolment, sc.enrolment) AS enrolment,
-                          CASE i.aggregation WHEN 'sum' THEN sv.s WHEN 'mean' THEN sv.s / sv.n ELSE sv.last END
-                              AS value
+                          CASE i.aggregation WHEN 'sum' THEN COALESCE(cut.s, sv.s) WHEN 'mean' THEN sv.s / sv.n
+                               ELSE sv.last END AS value
                    FROM sv JOIN indicators_indicator i ON i.id = sv.indicator_id
+                   LEFT JOIN cut ON cut.contract_id = sv.contract_id AND cut.contract_year = sv.contract_year
+                    AND cut.indicator_id = sv.indicator_id AND cut.school_id = sv.school_id
                    JOIN schools_school sc ON sc.id = sv.school_id
                    LEFT JOIN ew ON ew.contract_id = sv.contract_id AND ew.contract_year = sv.contract_year
                     AND ew.school_id = sv.school_id),
@@ -391,6 +409,7 @@ def naive(as_of):
     from contracts.models import PerformanceContract, Target
     from indicators import engine, rules
     from indicators.models import IndicatorStatus, Measurement
+    from schools.calendar import instructional_days
 
     sample = list(PerformanceContract.objects.order_by("pk")[:NAIVE_SAMPLE])
     started = time.perf_counter()
@@ -402,19 +421,36 @@ def naive(as_of):
             if window is None:
                 continue
             indicator = target.indicator
-            values = []
-            for school in schools:
-                measured = [
-                    m.value
-                    for m in Measurement.objects.filter(
+            measured = {
+                school: list(
+                    Measurement.objects.filter(
                         school=school,
                         indicator=indicator,
                         student_group="all",
                         period_end__gte=window.year_start,
                         period_end__lte=window.cutoff,
                     ).order_by("period_end")
-                ]
-                value = rules.aggregate(measured, indicator.aggregation)
+                )
+                for school in schools
+            }
+            # A sum in a year under way runs to the latest date every school has reported to, and
+            # is judged on the share of the year's instructional days up to it.
+            prorated = indicator.aggregation == "sum" and window.elapsed < 1
+            end = rules.end_of_data([rows[-1].period_end for rows in measured.values() if rows])
+            share = 1.0
+            if prorated and end:
+                year_end = window.year_start + timedelta(days=window.year_days - 1)
+                share = rules.instructional_share(
+                    instructional_days(contract.district_id, window.year_start, end),
+                    instructional_days(contract.district_id, window.year_start, year_end),
+                )
+            values = []
+            for school, rows in measured.items():
+                counted = [m.value for m in rows if not prorated or m.period_end <= end]
+                # a school that reported only after the end counts nothing up to it
+                value = (
+                    rules.aggregate(counted, indicator.aggregation) if counted else (0.0 if rows else None)
+                )
                 if value is not None:
                     enrolled = (
                         Measurement.objects.filter(
@@ -430,9 +466,7 @@ def naive(as_of):
                     )
                     values.append((value, school.enrolment if enrolled is None else enrolled))
             value = rules.combine_schools(values, indicator.is_count)
-            baseline, goal = rules.prorate(
-                target.baseline, target.target, indicator.aggregation, window.elapsed
-            )
+            baseline, goal = rules.prorate(target.baseline, target.target, indicator.aggregation, share)
             progress = rules.progress(value, baseline, goal, indicator.direction)
             IndicatorStatus.objects.update_or_create(
                 contract=contract,
@@ -494,7 +528,8 @@ def incremental(as_of, runs=7):
     # The plan of the pass over the measurements, for that one contract.
     with transaction.atomic(), connection.cursor() as cursor:
         dialect = engine.Dialect("postgresql")
-        engine._stage_inputs(cursor, dialect, engine.contract_windows(link.contract, as_of)[0])
+        windows = engine.contract_windows(link.contract, as_of)[0]
+        engine._stage_inputs(cursor, dialect, windows, engine._SchoolDays(windows))
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + engine._aggregate_select(dialect, skip_kept=True))
         plan = [row[0] for row in cursor.fetchall()]
     return statistics.median(timings), plan

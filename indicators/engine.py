@@ -27,13 +27,14 @@ The rules are those of indicators/rules.py, which the tests hold this module to.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from contracts.models import PerformanceContract
 from contracts.phases import contract_year_bounds, contract_year_on
+from schools.calendar import InstructionalCalendar, school_year_of
 
 from . import rules
 
@@ -67,6 +68,7 @@ class Window:
     on_track_threshold: float
     at_risk_threshold: float
     improvement_margin: float = 0.0
+    district_id: int | None = None  # whose calendar counts the instructional days
 
 
 # The contract fields contract_windows() reads.
@@ -79,6 +81,7 @@ WINDOW_FIELDS = (
     "on_track_threshold",
     "at_risk_threshold",
     "improvement_margin",
+    "district",
 )
 
 
@@ -108,6 +111,7 @@ def contract_windows(contract, as_of):
                 on_track_threshold=contract.on_track_threshold,
                 at_risk_threshold=contract.at_risk_threshold,
                 improvement_margin=contract.improvement_margin,
+                district_id=contract.district_id,
             )
         )
     return windows, final_year
@@ -196,6 +200,9 @@ def _recompute_batch(ids, as_of):
                 cursor.execute("DROP TABLE engine_member")
                 cursor.execute("DROP TABLE engine_weight")
                 cursor.execute("DROP TABLE engine_target")
+                cursor.execute("DROP TABLE engine_end")
+                cursor.execute("DROP TABLE engine_share")
+                cursor.execute("DROP TABLE engine_cut")
     return produced
 
 
@@ -258,14 +265,12 @@ _WINDOW_COLUMNS = (
     ("on_track_threshold", "float8"),
     ("at_risk_threshold", "float8"),
     ("improvement_margin", "float8"),
+    ("last_school_t", "float8"),
 )
 
 
-def _write_windows(cursor, dialect, windows):
-    """The batch's contract-year windows as a temporary table, analysed, so that the planner knows
-    how many rows the joins on it give (a VALUES list is guessed at, and badly). On PostgreSQL
-    the rows go as one array per column (unnest), which is quicker to send and parse than a
-    VALUES list of a few thousand parameters."""
+def _write_windows(cursor, dialect, windows, school_days):
+    """The batch's contract-year windows as the temporary table engine_window."""
     rows = [
         (
             w.contract_id,
@@ -278,25 +283,37 @@ def _write_windows(cursor, dialect, windows):
             w.on_track_threshold,
             w.at_risk_threshold,
             w.improvement_margin,
+            school_days.last_school_t(w),
         )
         for w in windows
     ]
-    names = ", ".join(name for name, _ in _WINDOW_COLUMNS)
-    cursor.execute("DROP TABLE IF EXISTS engine_window")
+    _write_table(cursor, dialect, "engine_window", _WINDOW_COLUMNS, rows)
+
+
+def _write_table(cursor, dialect, name, columns, rows):
+    """Rows computed in Python as a temporary table, analysed, so that the planner knows how many
+    rows the joins on it give (a VALUES list is guessed at, and badly). On PostgreSQL the rows go
+    as one array per column (unnest), which is quicker to send and parse than a VALUES list of a
+    few thousand parameters. columns: (name, PostgreSQL type) pairs."""
+    names = ", ".join(column for column, _ in columns)
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    if not rows:
+        empty = ", ".join(f"CAST(NULL AS {type_}) AS {column}" for column, type_ in columns)
+        cursor.execute(dialect.temp_table(name, f"SELECT {empty} WHERE 1 = 0"))
+        return
     if dialect.postgres:
-        arrays = ", ".join(f"%s::{type_}[]" for _, type_ in _WINDOW_COLUMNS)
+        arrays = ", ".join(f"%s::{type_}[]" for _, type_ in columns)
         cursor.execute(
-            dialect.temp_table("engine_window", f"SELECT * FROM unnest({arrays}) AS v({names})"),
+            dialect.temp_table(name, f"SELECT * FROM unnest({arrays}) AS v({names})"),
             # Array literals as text: adapting lists of a few thousand values element by element
             # took longer than the rest of the statement (str() of a float round-trips exactly).
             ["{" + ",".join(str(value) for value in column) + "}" for column in zip(*rows, strict=True)],
         )
-        cursor.execute("ANALYZE engine_window")
+        cursor.execute(f"ANALYZE {name}")
         return
     values, params = _values(dialect, rows, casts={})
-    aliases = ", ".join(f"column{number} AS {name}" for number, (name, _) in enumerate(_WINDOW_COLUMNS, 1))
-    select_sql = f"SELECT {aliases} FROM (VALUES {values}) AS v"
-    cursor.execute(dialect.temp_table("engine_window", select_sql), params)
+    aliases = ", ".join(f"column{number} AS {column}" for number, (column, _) in enumerate(columns, 1))
+    cursor.execute(dialect.temp_table(name, f"SELECT {aliases} FROM (VALUES {values}) AS v"), params)
 
 
 def _aggregate_select(dialect, verified_only=False, skip_kept=False):
@@ -392,12 +409,12 @@ _MEMBERS = """
 """
 
 
-def _stage_inputs(cursor, dialect, windows, keep=True):
+def _stage_inputs(cursor, dialect, windows, school_days, keep=True):
     """The temporary tables the aggregate reads: the windows, their targets, the contracts' schools
     and, on PostgreSQL, the schools locked for keeping aggregates and the batch's kept aggregates
     of the years that are over (engine_kept), read by the windows' keys (_KEPT_SCHOOLS turns them
     into school values)."""
-    _write_windows(cursor, dialect, windows)
+    _write_windows(cursor, dialect, windows, school_days)
     for name, select_sql in (("engine_target", _TARGETS), ("engine_member", _MEMBERS)):
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(dialect.temp_table(name, select_sql))
@@ -456,10 +473,133 @@ def _keep_aggregates(cursor):
     )
 
 
+# For each sum in a year under way, the end of its cluster's data (DESIGN.md, "Completeness"):
+# the latest date every school that reported has reported to, the earliest of the schools' latest
+# period ends, as days from the start of the contract year.
+_ENDS = """
+    SELECT sv.contract_id, sv.contract_year, sv.indicator_id, MIN(sv.last_pe) AS end_pe
+    FROM engine_sv sv
+    JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+    JOIN indicators_indicator i ON i.id = sv.indicator_id
+    WHERE w.elapsed < 1 AND i.aggregation = 'sum'
+    GROUP BY sv.contract_id, sv.contract_year, sv.indicator_id
+"""
+# The ends of data whose share of the year's instructional days the rows need: each school's own
+# (its rows) and each cluster's.
+_DATA_ENDS = """
+    SELECT sv.contract_id, sv.contract_year, sv.last_pe
+    FROM engine_sv sv
+    JOIN engine_end e ON e.contract_id = sv.contract_id AND e.contract_year = sv.contract_year
+     AND e.indicator_id = sv.indicator_id
+    UNION
+    SELECT contract_id, contract_year, end_pe FROM engine_end
+"""
+_SHARE_COLUMNS = (
+    ("contract_id", "integer"),
+    ("contract_year", "integer"),
+    ("pe", "integer"),
+    ("share", "float8"),
+)
+
+
+def _cut_select(dialect, verified_only):
+    """The sums of the schools that reported past their cluster's end of data, cut at that end
+    (in period order, as _aggregate_select; 0 where nothing ends by then)."""
+    pe = dialect.days_between("m.period_end", "w.year_start")
+    verified = " AND m.verification = 'verified'" if verified_only else ""
+    return f"""
+    SELECT x.contract_id, x.contract_year, x.indicator_id, x.school_id, COALESCE(SUM(x.value), 0) AS s
+    FROM (
+        SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, m.value
+        FROM engine_sv sv
+        JOIN engine_end e ON e.contract_id = sv.contract_id AND e.contract_year = sv.contract_year
+         AND e.indicator_id = sv.indicator_id AND sv.last_pe > e.end_pe
+        JOIN engine_window w ON w.contract_id = sv.contract_id AND w.contract_year = sv.contract_year
+        LEFT JOIN indicators_measurement m
+          ON m.school_id = sv.school_id AND m.indicator_id = sv.indicator_id AND m.student_group = 'all'
+         AND m.period_end >= w.year_start AND {pe} <= e.end_pe{verified}
+        ORDER BY sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, m.period_end, m.period_start
+    ) x
+    GROUP BY x.contract_id, x.contract_year, x.indicator_id, x.school_id
+    """
+
+
+def _stage_ends(cursor, dialect, windows, school_days, verified_only):
+    """The ends of data of the sums in years under way (engine_end), the share of the year's
+    instructional days up to each end (engine_share: counted here from the districts' calendars,
+    two queries a batch) and the school sums cut at their cluster's end (engine_cut)."""
+    cursor.execute("DROP TABLE IF EXISTS engine_end")
+    cursor.execute(dialect.temp_table("engine_end", _ENDS))
+    cursor.execute(_DATA_ENDS)
+    _write_table(
+        cursor, dialect, "engine_share", _SHARE_COLUMNS, _shares(windows, school_days, cursor.fetchall())
+    )
+    cursor.execute("DROP TABLE IF EXISTS engine_cut")
+    cursor.execute(dialect.temp_table("engine_cut", _cut_select(dialect, verified_only)))
+
+
+class _SchoolDays:
+    """The days of school of the batch's contract years under way, from their districts'
+    calendars (two queries a batch): the share of a year's instructional days to a date, and the
+    year's last day of school."""
+
+    def __init__(self, windows):
+        under_way = [w for w in windows if w.elapsed < 1]
+        self.calendar = None
+        self._in_year = {}
+        if under_way:
+            self.calendar = InstructionalCalendar(
+                {w.district_id for w in under_way},
+                min(school_year_of(w.year_start) for w in under_way),
+                max(school_year_of(self.year_end(w)) for w in under_way),
+            )
+
+    @staticmethod
+    def year_end(window):
+        return window.year_start + timedelta(days=window.year_days - 1)
+
+    def share(self, window, end):
+        """The share of the contract year's instructional days up to `end` (days from its start):
+        rules.instructional_share."""
+        if window not in self._in_year:
+            self._in_year[window] = self.calendar.days(
+                window.district_id, window.year_start, self.year_end(window)
+            )
+        to_end = self.calendar.days(
+            window.district_id, window.year_start, window.year_start + timedelta(days=end)
+        )
+        return rules.instructional_share(to_end, self._in_year[window])
+
+    def last_school_t(self, window):
+        """The middle of the contract year's last day of school as a fraction of the year, the time
+        scale of the trend (_aggregate_select): where a `last` is projected. The year's end where
+        it holds no last day of school, and for a year that is over (it projects to its value)."""
+        last = None
+        if window.elapsed < 1:
+            last = self.calendar.last_day_of_school(
+                window.district_id, window.year_start, self.year_end(window)
+            )
+        offset = (last - window.year_start).days if last else window.year_days - 1
+        return (offset + 0.5) / window.year_days
+
+
+def _shares(windows, school_days, ends):
+    """(contract, year, end, share) for each (contract, year, end) of `ends`, the end in days from
+    the start of the contract year: the instructional days from the start of the year to the end,
+    over the year's, in the contract's district's calendar."""
+    by_key = {(w.contract_id, w.contract_year): w for w in windows}
+    return [
+        (contract_id, year, end, school_days.share(by_key[(contract_id, year)], end))
+        for contract_id, year, end in ends
+    ]
+
+
 def _school_select(dialect):
     """Per school, from the aggregates in engine_sv: the value to date and the projected year-end
     value (see _aggregate_select for the sums). The trend is computed only for years under way:
-    a year that is over projects to its value.
+    a year that is over projects to its value. For a sum in a year under way, also the share of
+    the year's instructional days to the school's end of data (engine_share) and the sum cut at
+    its cluster's end of data (engine_cut; the value elsewhere).
 
     Each layer computes its terms once per row and the next reads them (a fence keeps the
     layers apart: flattened, the planner would copy the slope's expression into every place that
@@ -471,16 +611,18 @@ def _school_select(dialect):
         "CASE WHEN {0}.max_value IS NOT NULL AND {1} > {0}.max_value THEN {0}.max_value "
         "WHEN {0}.min_value IS NOT NULL AND {1} < {0}.min_value THEN {0}.min_value ELSE {1} END"
     )
+    at_last_day_of_school = in_range.format("r", "r.intercept + r.slope * r.last_school_t")
     return f"""
     SELECT r.contract_id, r.contract_year, r.indicator_id, r.school_id, r.unit, r.enrolment, r.value,
            CASE WHEN r.elapsed >= 1 THEN r.value
                 WHEN r.n < {rules.MIN_PERIODS_TO_PROJECT} THEN NULL
-                WHEN r.aggregation = 'last' THEN {in_range.format("r", "r.intercept + r.slope")}
+                WHEN r.aggregation = 'last' THEN {at_last_day_of_school}
                 WHEN r.aggregation = 'mean'
                     THEN (r.s / r.n) * r.covered + r.rest_mean * (1.0 - r.covered)
-                WHEN r.covered <= 0 THEN r.s
-                ELSE r.s + r.rest_mean * r.n * (1.0 - r.covered) / r.covered
-           END AS projection
+                -- a sum: the sum to date over the elapsed share of the year's instructional days
+                WHEN r.share > 0 THEN r.s / r.share
+           END AS projection,
+           r.share, r.cut
     FROM (
         SELECT l.*, {in_range.format("l", "l.intercept + l.slope * (l.covered + 1.0) / 2.0")} AS rest_mean
         FROM (
@@ -494,8 +636,11 @@ def _school_select(dialect):
                     -- t = a * mid2 + b with a = 1 / (2 * year_days), b = 0.5 / year_days
                     SELECT sv.contract_id, sv.contract_year, sv.indicator_id, sv.school_id, sv.n, sv.s,
                            i.aggregation, i.unit, i.min_value, i.max_value,
-                           COALESCE(ew.enrolment, cs.enrolment) AS enrolment, w.elapsed,
+                           COALESCE(ew.enrolment, cs.enrolment) AS enrolment, w.elapsed, w.last_school_t,
                            {_SCHOOL_VALUE.format("sv")} AS value,
+                           CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN sh.share ELSE 1.0 END
+                               AS share,
+                           COALESCE(c.s, {_SCHOOL_VALUE.format("sv")}) AS cut,
                            {clamp.format("((sv.last_pe + 1.0) / w.year_days)")} AS covered,
                            sv.sm / (2.0 * w.year_days) + sv.n * 0.5 / w.year_days AS st,
                            sv.smm / (4.0 * w.year_days * w.year_days)
@@ -509,6 +654,11 @@ def _school_select(dialect):
                     JOIN engine_member cs ON cs.contract_id = sv.contract_id AND cs.school_id = sv.school_id
                     LEFT JOIN engine_weight ew ON ew.contract_id = sv.contract_id
                          AND ew.contract_year = sv.contract_year AND ew.school_id = sv.school_id
+                    LEFT JOIN engine_share sh ON sh.contract_id = sv.contract_id
+                         AND sh.contract_year = sv.contract_year AND sh.pe = sv.last_pe
+                    LEFT JOIN engine_cut c ON c.contract_id = sv.contract_id
+                         AND c.contract_year = sv.contract_year AND c.indicator_id = sv.indicator_id
+                         AND c.school_id = sv.school_id
                     {fence}
                 ) q
                 {fence}
@@ -525,8 +675,10 @@ def _school_select(dialect):
 # the schools still in the contract count.
 _KEPT_SCHOOLS = f"""
     INSERT INTO engine_school
+        (contract_id, contract_year, indicator_id, school_id, unit, enrolment, value, projection, share, cut)
     SELECT a.contract_id, a.contract_year, a.indicator_id, a.school_id, i.unit,
-           COALESCE(ew.enrolment, cs.enrolment), {_SCHOOL_VALUE.format("a")}, {_SCHOOL_VALUE.format("a")}
+           COALESCE(ew.enrolment, cs.enrolment), {_SCHOOL_VALUE.format("a")}, {_SCHOOL_VALUE.format("a")},
+           1.0, {_SCHOOL_VALUE.format("a")}
     FROM engine_kept a
     JOIN engine_member cs ON cs.contract_id = a.contract_id AND cs.school_id = a.school_id
     LEFT JOIN engine_weight ew ON ew.contract_id = a.contract_id
@@ -557,33 +709,58 @@ def _weights_select(dialect):
 
 
 # Per contract year and indicator, the cluster's value and projection from its schools' (the sum
-# for counts, else the enrolment-weighted mean). The schools are added in school order: a
-# floating-point sum depends on the order of its terms (in its last bit), and engine_school's order
-# depends on the plan and on which schools' years were kept, so without the order a recompute that
-# changes nothing could rewrite a value. A sorted subquery is not flattened, and the aggregate
-# above it adds in its order. A table of its own: inside the status statement, the sorted output
-# drew the planner into merge joins on part of the key (a batch took 4 times as long).
+# for counts, else the enrolment-weighted mean), and for a sum in a year under way the share of
+# the year's instructional days to the cluster's end of data: the schools' values are then their
+# sums cut at that end (engine_cut), and the projection is the sum over that share. The schools
+# are added in school order: a floating-point sum depends on the order of its terms (in its last
+# bit), and engine_school's order depends on the plan and on which schools' years were kept, so
+# without the order a recompute that changes nothing could rewrite a value. A sorted subquery is
+# not flattened, and the aggregate above it adds in its order. A table of its own: inside the
+# status statement, the sorted output drew the planner into merge joins on part of the key (a
+# batch took 4 times as long).
 _CLUSTERS = """
-    SELECT contract_id, contract_year, indicator_id, COUNT(*) AS reporting,
-           CASE WHEN MAX(unit) = 'count' THEN SUM(value)
-                WHEN SUM(enrolment) > 0 THEN SUM(value * enrolment) / SUM(enrolment)
-                ELSE AVG(value) END AS value,
-           CASE WHEN COUNT(projection) < COUNT(*) THEN NULL  -- a school too early to project
-                WHEN MAX(unit) = 'count' THEN SUM(projection)
-                WHEN SUM(enrolment) > 0 THEN SUM(projection * enrolment) / SUM(enrolment)
-                ELSE AVG(projection) END AS projection
+    SELECT g.contract_id, g.contract_year, g.indicator_id, g.reporting, g.value,
+           CASE WHEN g.too_early > 0 THEN NULL  -- a school too early to project
+                WHEN g.end_share IS NULL THEN g.projection
+                WHEN g.end_share > 0 THEN g.value / g.end_share END AS projection,
+           COALESCE(g.end_share, 1.0) AS share
     FROM (
-        SELECT contract_id, contract_year, indicator_id, unit, enrolment, value, projection
-        FROM engine_school
-        ORDER BY contract_id, contract_year, indicator_id, school_id
-    ) s
-    GROUP BY contract_id, contract_year, indicator_id
+        SELECT contract_id, contract_year, indicator_id, COUNT(*) AS reporting,
+               CASE WHEN MAX(unit) = 'count' THEN SUM(cut)
+                    WHEN SUM(enrolment) > 0 THEN SUM(cut * enrolment) / SUM(enrolment)
+                    ELSE AVG(cut) END AS value,
+               COUNT(*) - COUNT(projection) AS too_early,
+               CASE WHEN MAX(unit) = 'count' THEN SUM(projection)
+                    WHEN SUM(enrolment) > 0 THEN SUM(projection * enrolment) / SUM(enrolment)
+                    ELSE AVG(projection) END AS projection,
+               MAX(end_share) AS end_share
+        FROM (
+            SELECT s.contract_id, s.contract_year, s.indicator_id, s.unit, s.enrolment, s.cut, s.projection,
+                   sh.share AS end_share
+            FROM engine_school s
+            LEFT JOIN engine_end e ON e.contract_id = s.contract_id AND e.contract_year = s.contract_year
+                 AND e.indicator_id = s.indicator_id
+            LEFT JOIN engine_share sh ON sh.contract_id = e.contract_id AND sh.contract_year = e.contract_year
+                 AND sh.pe = e.end_pe
+            ORDER BY s.contract_id, s.contract_year, s.indicator_id, s.school_id
+        ) s
+        GROUP BY contract_id, contract_year, indicator_id
+    ) g
 """
 
 
 def _status_select(dialect, as_of, computed_at):
     """The status rows, from the school values in engine_school and the cluster values in
     engine_cluster, as a SELECT and its parameters."""
+    # For a sum in a year under way, the share of the year's instructional days to the end of the
+    # row's data (1 elsewhere; without data, the year's baseline and target are shown).
+    share = "COALESCE(CASE WHEN t.school_id IS NULL THEN cl.share ELSE schp.share END, 1.0)"
+    # Last year's value, for the improvement margin: a cluster's only where every school reported
+    # (an incomplete year is no result to improve on).
+    previous = (
+        "CASE WHEN t.school_id IS NULL THEN (CASE WHEN pcl.reporting >= mc.schools THEN pcl.value END) "
+        "ELSE psch.value END"
+    )
     sql = f"""
     WITH r AS (
         SELECT t.contract_id, t.indicator_id, t.school_id, t.contract_year,
@@ -592,14 +769,13 @@ def _status_select(dialect, as_of, computed_at):
                                              ELSE i.kind = 'lagging' END
                END AS accountable,
                CASE WHEN t.school_id IS NULL THEN cl.value ELSE schp.value END AS value,
-               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1
-                    THEN (CASE WHEN t.school_id IS NULL THEN pcl.value ELSE psch.value END) * w.elapsed
-                    ELSE CASE WHEN t.school_id IS NULL THEN pcl.value ELSE psch.value END END AS previous,
+               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN {previous} * {share}
+                    ELSE {previous} END AS previous,
                w.improvement_margin, CASE WHEN i.direction = 'higher' THEN 1.0 ELSE -1.0 END AS sign,
                CASE WHEN t.school_id IS NULL THEN cl.projection ELSE schp.projection END AS projection,
-               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * w.elapsed
+               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.baseline * {share}
                     ELSE t.baseline END AS baseline,
-               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.target * w.elapsed
+               CASE WHEN i.aggregation = 'sum' AND w.elapsed < 1 THEN t.target * {share}
                     ELSE t.target END AS target,
                t.target AS year_target, i.direction, w.on_track_threshold, w.at_risk_threshold,
                CASE WHEN t.school_id IS NULL THEN COALESCE(cl.reporting, 0) END AS schools_reporting,
@@ -717,7 +893,8 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     verified values only)."""
     use_kept = dialect.postgres and not verified_only  # the kept aggregates count every value
     keep = keep and use_kept
-    _stage_inputs(cursor, dialect, windows, keep)
+    school_days = _SchoolDays(windows)
+    _stage_inputs(cursor, dialect, windows, school_days, keep)
     # Not analysed: PostgreSQL sizes a fresh table from its pages, which is enough for the plans
     # of the next statements (an ANALYZE of each cost more than it saved; bench/recompute.py).
     any_kept = False
@@ -728,6 +905,7 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     cursor.execute(dialect.temp_table("engine_sv", _aggregate_select(dialect, verified_only, any_kept)))
     if keep:
         _keep_aggregates(cursor)
+    _stage_ends(cursor, dialect, windows, school_days, verified_only)
     cursor.execute("DROP TABLE IF EXISTS engine_weight")
     cursor.execute(dialect.temp_table("engine_weight", _weights_select(dialect)))
     cursor.execute("DROP TABLE IF EXISTS engine_school")

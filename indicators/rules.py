@@ -75,12 +75,30 @@ def combine_schools(values_and_enrolments: list[tuple[float, int]], is_count: bo
     return sum(v * e for v, e in pairs) / weight
 
 
-def prorate(baseline, target, aggregation: str, elapsed_fraction: float):
-    """For a sum indicator in a year still under way, baseline and target scale with the elapsed
-    fraction of the year; other aggregations are unchanged."""
-    if aggregation != "sum" or elapsed_fraction >= 1:
+def end_of_data(latest_period_ends: list):
+    """For a sum in a year under way, the date a cluster's sums run to: the latest date every
+    school that reported has reported to, the earliest of the schools' latest period ends (a
+    school's own rows run to its own latest). None without data."""
+    return min(latest_period_ends, default=None)
+
+
+def instructional_share(days_to_end: int, days_in_year: int) -> float:
+    """The share of a contract year's instructional days from its start to the end of the data
+    (the district's calendar counts them; schools.calendar): what a sum to date is judged on. A
+    year without a day of school has nothing to pro-rate."""
+    if days_in_year <= 0:
+        return 1.0
+    return min(max(days_to_end / days_in_year, 0.0), 1.0)
+
+
+def prorate(baseline, target, aggregation: str, share: float):
+    """For a sum indicator in a year still under way, baseline and target scale with the share of
+    the year's instructional days to the end of the data (instructional_share; 1 once the year is
+    over); other aggregations are unchanged. So an autumn without incidents data is not read as an
+    autumn without incidents."""
+    if aggregation != "sum" or share >= 1:
         return baseline, target
-    scale = max(elapsed_fraction, 0.0)
+    scale = max(share, 0.0)
     return (None if baseline is None else baseline * scale), target * scale
 
 
@@ -185,6 +203,8 @@ def project(
     year_over: bool = False,
     min_value: float | None = None,
     max_value: float | None = None,
+    share: float | None = None,
+    last_day_t: float = 1.0,
 ) -> float | None:
     """The projected year-end value from the year's measurements so far; None ("too early to
     project") before MIN_PERIODS_TO_PROJECT periods of the year have data.
@@ -194,10 +214,11 @@ def project(
     its value. covered_fraction is how much of the year the
     measurements cover (the latest period end, as a fraction). A least-squares line through the
     points gives the trend (flat with a single point):
-    - last: the line's value at the end of the year;
+    - last: the line's value at the last day of school (last_day_t, on the scale of t);
     - mean: the mean of the observed values and of the line over the rest of the year, weighted
       by the time each covers;
-    - sum: the sum so far plus the line's run rate per measured period for the periods left.
+    - sum: the sum so far over `share`, the elapsed share of the year's instructional days to the
+      end of the data (instructional_share); None with no day of school elapsed.
     The line's values that stand for periods not yet measured are held inside the indicator's
     range (min_value, max_value): attendance never projects above 100%, incidents never below 0.
     """
@@ -209,19 +230,17 @@ def project(
     if n < MIN_PERIODS_TO_PROJECT:
         return None
     values = [v for _, v in points]
+    if aggregation == "sum":
+        if share is None:
+            raise ValueError("a sum projects over the share of instructional days: pass share")
+        return float(sum(values)) / share if share > 0 else None
     slope, intercept = trend(points)
     covered = min(max(covered_fraction, 0.0), 1.0)
     if aggregation == "last":
-        return clamp(intercept + slope * 1.0, min_value, max_value)
+        return clamp(intercept + slope * last_day_t, min_value, max_value)
     rest = clamp(intercept + slope * (covered + 1.0) / 2, min_value, max_value)
-    if aggregation == "mean":
-        observed = sum(values) / n
-        return observed * covered + rest * (1.0 - covered)
-    # sum: the periods left at the pace of the measured ones, following the trend
-    if covered <= 0:
-        return float(sum(values))
-    periods_left = n * (1.0 - covered) / covered
-    return float(sum(values)) + rest * periods_left
+    observed = sum(values) / n  # mean
+    return observed * covered + rest * (1.0 - covered)
 
 
 def trend(points: list[tuple[float, float]]) -> tuple[float, float]:

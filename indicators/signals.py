@@ -1,4 +1,6 @@
-"""Changes that make statuses stale schedule a recompute of the contracts they touch.
+"""Changes that make statuses stale schedule a recompute of the contracts they touch: values,
+targets, contracts and their schools, and the district calendar (its days of school and non-school
+days pro-rate the sums of a year under way).
 
 Single saves and deletes come through these signals; bulk writes (the measurement import) call
 tasks.schedule_recompute themselves, once per file."""
@@ -7,6 +9,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from contracts.models import ContractSchool, PerformanceContract, Target
+from schools.models import NonSchoolDay, SchoolYearCalendar
 
 from . import engine
 from .models import Measurement
@@ -41,6 +44,16 @@ def contract_changed(sender, instance, raw=False, **kwargs):
 @receiver([post_save, post_delete], sender=ContractSchool, dispatch_uid="recompute-on-contract-school")
 def contract_schools_changed(sender, instance, **kwargs):
     schedule_recompute([instance.contract_id])
+
+
+@receiver([post_save, post_delete], sender=SchoolYearCalendar, dispatch_uid="recompute-on-school-days")
+@receiver([post_save, post_delete], sender=NonSchoolDay, dispatch_uid="recompute-on-non-school-day")
+def calendar_changed(sender, instance, raw=False, **kwargs):
+    """The instructional days of the district's contracts changed."""
+    if not raw:
+        schedule_recompute(
+            PerformanceContract.objects.filter(district_id=instance.district_id).values_list("pk", flat=True)
+        )
 
 
 @receiver(pre_delete, sender=PerformanceContract, dispatch_uid="lock-contract-on-delete")

@@ -5,6 +5,7 @@ non-school days, and the instructional days of a span that follow from them (DES
 The writes run each in one transaction. The presence measurements of the district's schools follow
 non-school days through partners' signals, in the same transaction."""
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -110,29 +111,76 @@ def weekdays_between(first, last):
     return weeks * 5 + sum(1 for offset in range(rest) if (start + offset) % 7 < 5)
 
 
-def instructional_days(district_id, start, end):
-    """The instructional days of a district from start to end, both included: the weekdays between
-    the first and last day of school of their school year, less the district's non-school days.
+class InstructionalCalendar:
+    """The days of school and the non-school days of some districts over a run of school years,
+    read once (two queries), to count the instructional days of any number of spans inside them."""
 
-    A span may cross school years (each has its own days of school). Two queries whatever the span:
-    the district's days of school for the years it touches, and its non-school days inside them."""
+    def __init__(self, district_ids, first_school_year, last_school_year):
+        district_ids = set(district_ids)
+        years = range(first_school_year, last_school_year + 1)
+        self.years = years
+        set_days = {
+            (district_id, year): (first, last)
+            for district_id, year, first, last in SchoolYearCalendar.objects.filter(
+                district_id__in=district_ids, school_year__in=list(years)
+            ).values_list("district_id", "school_year", "first_day", "last_day")
+        }
+        self._school_days = {
+            (district_id, year): set_days.get((district_id, year)) or default_school_days(year)
+            for district_id in district_ids
+            for year in years
+        }
+        # The weekdays each district closes, in date order (a non-school day on a weekend was
+        # never a school day).
+        self._closed = defaultdict(list)
+        for district_id, day in (
+            NonSchoolDay.objects.filter(
+                district_id__in=district_ids,
+                date__gte=school_year_bounds(first_school_year)[0],
+                date__lte=school_year_bounds(last_school_year)[1],
+            )
+            .order_by("date")
+            .values_list("district_id", "date")
+        ):
+            if day.weekday() < 5:
+                self._closed[district_id].append(day)
+
+    def days(self, district_id, start, end):
+        """The instructional days of a district from start to end, both included: the weekdays
+        between the first and last day of school of each school year the span touches, less the
+        district's non-school days. No query."""
+        if end < start:
+            return 0
+        if school_year_of(start) not in self.years or school_year_of(end) not in self.years:
+            raise ValueError(f"{start} to {end} is outside the school years read")
+        closed = self._closed[district_id]
+        total = 0
+        for year in range(school_year_of(start), school_year_of(end) + 1):
+            first, last = self._school_days[(district_id, year)]
+            first, last = max(first, start), min(last, end)
+            if first <= last:
+                total += weekdays_between(first, last)
+                total -= bisect_right(closed, last) - bisect_left(closed, first)
+        return total
+
+    def last_day_of_school(self, district_id, start, end):
+        """The latest last day of school of a district from start to end, both included; None
+        where the span holds none."""
+        for year in range(school_year_of(end), school_year_of(start) - 1, -1):
+            last = self._school_days[(district_id, year)][1]
+            if start <= last <= end:
+                return last
+        return None
+
+
+def instructional_days(district_id, start, end):
+    """The instructional days of a district from start to end, both included (DESIGN.md,
+    "Instructional days"). A span may cross school years, each with its own days of school. Two
+    queries whatever the span."""
     if end < start:
         return 0
-    years = range(school_year_of(start), school_year_of(end) + 1)
-    in_school = []  # the parts of the span from a first to a last day of school, in date order
-    for first, last in school_days_by_year(district_id, years).values():
-        first, last = max(first, start), min(last, end)
-        if first <= last:
-            in_school.append((first, last))
-    if not in_school:
-        return 0
-    closed = NonSchoolDay.objects.filter(
-        district_id=district_id, date__gte=in_school[0][0], date__lte=in_school[-1][1]
-    ).values_list("date", flat=True)
-    # A non-school day on a weekend or in the summer was never counted: only weekdays in school are
-    # taken off.
-    taken_off = {day for day in closed if day.weekday() < 5 and any(a <= day <= b for a, b in in_school)}
-    return sum(weekdays_between(first, last) for first, last in in_school) - len(taken_off)
+    calendar = InstructionalCalendar([district_id], school_year_of(start), school_year_of(end))
+    return calendar.days(district_id, start, end)
 
 
 @transaction.atomic

@@ -199,6 +199,32 @@ def test_a_miss_that_closed_the_improvement_margin_of_last_years_gap_is_on_track
 
 
 @pytest.mark.django_db
+def test_an_incomplete_last_year_is_no_value_to_improve_on():
+    """As above with a margin of 10%, but last year only two of the three schools reported: that
+    year's value is no result, so this year's 87 stays at risk."""
+    contract = ContractFactory(
+        start_date=date(2024, 7, 1),
+        end_date=date(2029, 6, 30),
+        lifecycle_status="active",
+        improvement_margin=0.1,
+    )
+    schools = list(contract.schools.order_by("pk"))
+    cluster_target(contract, "attendance_rate", 1, 80, 90)
+    cluster_target(contract, "attendance_rate", 2, 80, 95)
+    report(schools[:2], "attendance_rate", date(2024, 9, 1), date(2025, 5, 31), 85)
+    report(schools, "attendance_rate", date(2025, 9, 1), date(2025, 10, 31), 87)
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+    assert row(contract, "attendance_rate", 1).status == "incomplete"
+    year_2 = row(contract, "attendance_rate", 2)
+    assert (year_2.status, year_2.by_improvement) == ("at_risk", False)
+
+    report(schools[2:], "attendance_rate", date(2024, 9, 1), date(2025, 5, 31), 85)
+    engine.recompute_contracts([contract.pk], as_of=date(2025, 11, 15))
+    year_2 = row(contract, "attendance_rate", 2)
+    assert (year_2.status, year_2.by_improvement) == ("on_track", True)
+
+
+@pytest.mark.django_db
 def test_a_schools_weight_is_its_enrolment_of_that_year_so_editing_it_leaves_last_year_alone():
     """Year 1's attendance of three schools, 80, 90 and 90, weighed by their October enrolment
     counts of year 1 (100, 300, 100): 88. Editing the first school's recorded enrolment to 5,000
