@@ -6,9 +6,11 @@ For a batch of contracts and an as-of date, a handful of statements do all the w
    per contract) go into a temporary table;
 2. one grouped pass over the measurements of the batch's schools gives, per contract year,
    indicator and school, the count, sum, latest value and, for a year under way, the sums a
-   least-squares trend needs (engine_sv); the school values and projections follow (engine_school),
-   then the cluster-wide values (sum for counts, enrolment-weighted mean for rates), progress and
-   status (engine_status);
+   least-squares trend needs (engine_sv); for the sums of a year under way, the end of each
+   cluster's data and the share of the year's instructional days up to it (from the districts'
+   calendars), and the sums cut at that end (engine_end, engine_share, engine_cut); the school
+   values and projections follow (engine_school), then the cluster-wide values (sum for counts,
+   enrolment-weighted mean for rates), progress and status (engine_status);
 3. two upserts copy them into the status rows (one per partial unique index: school rows and
    cluster-wide rows), skipping rows whose values did not change; a delete drops rows whose target
    is gone; one more upsert writes each contract's performance status.
@@ -908,6 +910,15 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     _stage_ends(cursor, dialect, windows, school_days, verified_only)
     cursor.execute("DROP TABLE IF EXISTS engine_weight")
     cursor.execute(dialect.temp_table("engine_weight", _weights_select(dialect)))
+    if dialect.postgres:
+        # From here on, hash joins only: every input is a temporary table of the batch, and the
+        # planner's guesses about them (no statistics but the windows', targets' and shares')
+        # chose nested loops that re-read a table for every row of another (a batch of 50
+        # contracts: 4 s instead of 40 ms for the statuses; the school values of a batch of 250
+        # re-read the shares 15,000 times, 0.6 s instead of 0.03 s), or merge joins on half the
+        # key (4 times as long). The passes over the measurements above need their index.
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute("DROP TABLE IF EXISTS engine_school")
     cursor.execute(dialect.temp_table("engine_school", _school_select(dialect)))
     if use_kept:
@@ -917,13 +928,6 @@ def _compute(cursor, dialect, windows, as_of, computed_at, verified_only=False, 
     select_sql, params = _status_select(dialect, as_of, computed_at)
     cursor.execute("DROP TABLE IF EXISTS engine_row")
     cursor.execute("DROP TABLE IF EXISTS engine_status")
-    if dialect.postgres:
-        # Hash joins only: every input is a temporary table of the batch, and the planner's
-        # guesses about them (no statistics but the targets') chose a nested loop that re-read the
-        # clusters for every target (a batch of 50 contracts: 4 s instead of 40 ms), or merge joins
-        # on half the key (4 times as long).
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute(dialect.temp_table("engine_row", select_sql), params)
     cursor.execute(dialect.temp_table("engine_status", _EVIDENCE))
     if dialect.postgres:
