@@ -161,7 +161,9 @@ class EditWindowForm(forms.ModelForm):
         fields = ["visit_edit_window_days"]
         labels = {"visit_edit_window_days": "Edit window (days)"}
         widgets = {
-            "visit_edit_window_days": forms.NumberInput(attrs={"min": 0, "max": 90, "style": "width: 5rem"})
+            "visit_edit_window_days": forms.NumberInput(
+                attrs={"min": 0, "max": 90, "class": "portal-days-input"}
+            )
         }
 
     def clean_visit_edit_window_days(self):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "csp",
     "turnaround",
     "schools",
     "partners",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -269,3 +271,27 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Content Security Policy (django-csp; docs/operations.md, "Content Security Policy") ---------
+# Every page may load scripts, styles, fonts and data only from the portal itself: no inline
+# script or style (the templates carry none; htmx is told not to eval or inject its own styles by
+# the htmx-config meta tag in base.html), no eval, no plugins, no framing, no form posted elsewhere.
+# `data:` images: Bootstrap's and Swagger UI's CSS draw small icons as SVG data URIs.
+# CSP_REPORT_URI: where browsers send a report of each violation (a collector of the district's).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
+# --- end of Content Security Policy ---------------------------------------------------------------

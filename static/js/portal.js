@@ -9,3 +9,16 @@ function scrollToLatest(root) {
 }
 document.addEventListener("DOMContentLoaded", () => scrollToLatest(document));
 document.addEventListener("htmx:afterSwap", (event) => scrollToLatest(event.target));
+
+// Behaviour that would otherwise sit in inline handlers, which the Content Security Policy refuses.
+// A "Back" button goes back in the browser's history (the 403 page).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-history-back]")) {
+    event.preventDefault();
+    history.back();
+  }
+});
+// A field to copy from (a new API token) selects its whole value when it takes the focus.
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches("[data-select-on-focus]")) event.target.select();
+});

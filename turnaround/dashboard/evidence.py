@@ -5,6 +5,8 @@ its size."""
 
 from itertools import groupby
 
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,6 +24,9 @@ from turnaround.views import scoped_object_or_404
 
 from . import svg
 
+# The pack's styles: a static file, read from the disk, since no template may carry an inline <style>
+# (the Content Security Policy, docs/operations.md).
+STYLESHEET = "css/evidence-pack.css"
 STATUS_COLOURS = {"value": "#0d6efd", "target": "#198754", "baseline": "#6c757d", "projection": "#fd7e14"}
 
 
@@ -171,8 +176,21 @@ def render_pdf(context):
         raise PdfUnavailable(
             "PDF export needs WeasyPrint and the Pango library (Debian: libpango-1.0-0 libpangoft2-1.0-0)."
         ) from exc
+    from weasyprint import CSS
+
     html = render_to_string("dashboard/evidence_pack.html", context)
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf()
+    stylesheet = CSS(filename=stylesheet_path(), url_fetcher=_no_fetching)
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet])
+
+
+def stylesheet_path():
+    """The pack's stylesheet on the disk: in the static folders, or where collectstatic put it."""
+    path = finders.find(STYLESHEET)
+    if path is None and staticfiles_storage.exists(STYLESHEET):
+        path = staticfiles_storage.path(STYLESHEET)
+    if path is None:
+        raise PdfUnavailable(f"The evidence pack's stylesheet static/{STYLESHEET} is missing.")
+    return path
 
 
 def _no_fetching(url, *args, **kwargs):
