@@ -67,9 +67,10 @@ from turnaround.tokens import issue_token
 
 # Roles ---------------------------------------------------------------------------------------------
 ANON, DISTRICT, STATE, PROGRAM, FIELD, ADMIN = "anonymous", "district", "state", "program", "field", "admin"
-ROLES = (ANON, DISTRICT, STATE, PROGRAM, FIELD, ADMIN)
+NO_ROLE = "no_role"  # signed in, without a profile: "anyone else: nothing"
+ROLES = (ANON, DISTRICT, STATE, PROGRAM, FIELD, NO_ROLE, ADMIN)
 STAFF = frozenset({DISTRICT, STATE, PROGRAM, FIELD})  # the staff roles of tenant A
-LOGGED_IN = STAFF | {ADMIN}
+LOGGED_IN = STAFF | {NO_ROLE, ADMIN}
 EVERYONE = LOGGED_IN | {ANON}
 ADMIN_ONLY = frozenset({ADMIN})
 NOBODY = frozenset()
@@ -349,15 +350,18 @@ ADMIN_LOGOUT = "admin:logout"  # sends anyone not signed in as staff to the admi
 ISSUE_13_404 = "issue 13 finding: a forbidden write in scope answers 404, not 403"
 KNOWN_GAPS = {
     # schools/views.py: the calendar's POST answers 404 to anyone but district staff.
-    **{("schools:calendar", "POST", role): ISSUE_13_404 for role in (STATE, PROGRAM, FIELD, ADMIN)},
+    **{("schools:calendar", "POST", role): ISSUE_13_404 for role in (STATE, PROGRAM, FIELD, NO_ROLE, ADMIN)},
     # partners/views.py: the edit window, visit logging, visit edit and delete, follow-up rows and
     # closing answer 404 to a role that sees the page or the object but may not write.
-    **{("partners:edit_window", "POST", role): ISSUE_13_404 for role in (DISTRICT, STATE, FIELD, ADMIN)},
+    **{
+        ("partners:edit_window", "POST", role): ISSUE_13_404
+        for role in (DISTRICT, STATE, FIELD, NO_ROLE, ADMIN)
+    },
     **{
         (route, method, role): ISSUE_13_404
         for route in ("partners:visit_new",)
         for method in ("GET", "POST")
-        for role in (DISTRICT, STATE, ADMIN)
+        for role in (DISTRICT, STATE, NO_ROLE, ADMIN)
     },
     **{
         (route, method, role): ISSUE_13_404
@@ -365,15 +369,15 @@ KNOWN_GAPS = {
         for method in ("GET", "POST")
         for role in (DISTRICT, STATE, PROGRAM, ADMIN)
     },
-    **{("partners:follow_up_row", "GET", role): ISSUE_13_404 for role in (DISTRICT, STATE, ADMIN)},
+    **{("partners:follow_up_row", "GET", role): ISSUE_13_404 for role in (DISTRICT, STATE, NO_ROLE, ADMIN)},
     **{("partners:follow_up_close", "POST", role): ISSUE_13_404 for role in (DISTRICT, STATE, ADMIN)},
     # indicators/views.py (found by this walk): the import page answers 404, not 403, to state and
-    # field staff, who see the imports list.
+    # field staff (who see the imports list) and to a user without a role.
     **{
         ("indicators:import_new", method, role): "walk finding: the import page answers 404, not 403, "
         "to a role that may not import"
         for method in ("GET", "POST")
-        for role in (STATE, FIELD)
+        for role in (STATE, FIELD, NO_ROLE)
     },
     # Writes beyond the contract.
     ("api:measurement-list", "POST", f"{PROGRAM}: terminated contract's school"): "issue 13 finding: "
@@ -420,14 +424,17 @@ EXTRA_CASES = {
 # Tenant B's names all hold "Bravoleak"; partner B is "Quasar" (district and state staff see every
 # organization); district A's school and cluster outside partner A's contracts hold "Outsider";
 # partner A's terminated contract and its school hold "Bygone" (program staff read their
-# organization's past contracts; field staff only contracts on the ground).
+# organization's past contracts; field staff only contracts on the ground); tenant A's hold "Alpha"
+# (a user without a role sees none of either).
 FOREIGN_KINDS = {
     DISTRICT: ("tenant_b",),
     STATE: ("tenant_b",),
     PROGRAM: ("tenant_b", "partner_b", "outside_partner"),
     FIELD: ("tenant_b", "partner_b", "outside_partner", "past_contracts"),
+    NO_ROLE: ("tenant_a", "tenant_b", "partner_b", "outside_partner", "past_contracts"),
 }
 MARKERS = {
+    "tenant_a": ("alpha",),
     "tenant_b": ("bravoleak",),
     "partner_b": ("quasar",),
     "outside_partner": ("outsider",),
@@ -557,6 +564,7 @@ def build_world():
         STATE: user_with_role(Role.STATE_STAFF, state_a, username="alpha_state"),
         PROGRAM: user_with_role(Role.PARTNER_PROGRAM, partner_a, username="alpha_program"),
         FIELD: user_with_role(Role.PARTNER_FIELD, partner_a, username="alpha_field"),
+        NO_ROLE: UserFactory(username="walk_no_role"),
         ADMIN: UserFactory(username="walk_admin", is_superuser=True, is_staff=True),
     }
     program_b = user_with_role(Role.PARTNER_PROGRAM, partner_b, username="bravoleak_program")
@@ -650,6 +658,20 @@ def build_world():
         "partner_b": [("organization", partner_b)],
         "outside_partner": [("school", school_x), ("cluster", cluster_x)],
         "past_contracts": [("contract", contract_old), ("school", school_old)],
+        "tenant_a": [
+            ("district", district_a),
+            ("school", schools_a[0]),
+            ("school", schools_a[1]),
+            ("cluster", cluster_a),
+            ("contract", contract_a),
+            ("rfp", a.rfp),
+            ("proposal", a.proposal),
+            ("measurement", a.measurement),
+            ("import", a.import_),
+            ("visit", a.visit),
+            ("target", a.target),
+            ("organization", partner_a),
+        ],
     }
     return SimpleNamespace(
         a=a,
@@ -954,7 +976,7 @@ def walk_route(route, spec, world):
                         problems.append(f"{method} {url} as {role} (tenant {tenant}): {got}, expected {want}")
                     elif method != "GET" and want not in ("ok", "405") and rows_written() != written:
                         problems.append(f"{method} {url} as {role} (tenant {tenant}): refused, but wrote")
-                    if response is not None and got == "ok" and method == "GET" and role in STAFF:
+                    if response is not None and got == "ok" and method == "GET" and role in STAFF | {NO_ROLE}:
                         found = leaks(world, role, route, response)
                         if found:
                             problems.append(f"GET {url} as {role} (tenant {tenant}) " + "; ".join(found))
