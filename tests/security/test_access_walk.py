@@ -13,12 +13,14 @@ How it works
   and cluster outside partner A's contracts and partner A's terminated contract. Tenant B's objects
   carry distinctive names ("Bravoleak", "Quasar", ...), so that a leak shows in any response.
 - Roles: anonymous; district staff of district A; state staff of state A; program and field staff
-  of partner A; an administrator. For a route with an object in its URL each role asks for the
-  object of tenant A and the object of tenant B.
+  of partner A; a signed-in user without a role; an administrator. For a route with an object in
+  its URL each role asks for the object of tenant A and the object of tenant B.
 - Outcomes: "ok" (GET: 200; a write let through: any answer but 401/403/404/405 or a 500, an
   invalid body's 400/422 included), "403", "404", "login" (a page's redirect to the login page),
   "401" (the API, anonymous: token authentication asks for credentials), "405". A write refused
-  must also leave the database as it was (every row of the portal's tables is compared).
+  must also leave the database as it was: not one row inserted, updated or deleted (rows_written).
+- Leaks: every 200 GET of a non-admin role is searched for the names, page links and (API) ids of
+  objects outside its scope (FOREIGN_KINDS); the evidence pack in the HTML its PDF is drawn from.
 - The rule (Rule.expected): anonymous -> login (pages) or 401 (API); an object outside the role's
   scope -> 404; in scope (or on a page without an object) but not allowed -> 403; else ok. The API
   refuses a role that may never write a resource before it looks up the object (403 for any id:
