@@ -768,6 +768,8 @@ def send(client, method, url, body, api, multipart=False):
 
 def outcome_of(response, method, api):
     status = response.status_code
+    if status == 401 and not response.headers.get("WWW-Authenticate"):
+        return "401 without WWW-Authenticate"
     if status in (401, 403, 404, 405):
         return str(status)
     if status == 302 and not api:
