@@ -5,10 +5,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from rest_framework import mixins, serializers
+from rest_framework import exceptions, mixins, serializers
 
 from contracts.models import ON_THE_GROUND_STATUSES, ContractSchool
-from partners import visits
+from partners import organizations, visits
 from partners.models import FieldVisit, FollowUp, Organization, OrganizationKind, VisitFocus, VisitMode
 from partners.views import visible_designations
 from schools.models import School, State
@@ -49,6 +49,17 @@ class OrganizationSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "priority_states",
         ]
 
+    def validate(self, attrs):
+        if self.instance is not None:
+            changed = [name for name, value in attrs.items() if getattr(self.instance, name) != value]
+            refused = organizations.fields_refused(self.context["request"].user, changed)
+            if refused:
+                raise exceptions.PermissionDenied(
+                    f"Your organization's {', '.join(f.replace('_', ' ') for f in refused)} "
+                    "can be changed only by the district or state it works with, or an administrator."
+                )
+        return super().validate(attrs)
+
     def get_priority_states(self, organization) -> list[str]:
         designations = getattr(organization, "current_designations", None)
         if designations is None:  # just written: not prefetched
@@ -76,7 +87,9 @@ class OrganizationFilter(django_filters.FilterSet):
 
 class OrganizationViewSet(ReadCreateUpdateViewSet):
     """Organizations: Lead Partners (by holding a contract), supporting partners, funders, ...
-    District and state staff add and edit them."""
+    District and state staff add them and edit those that work only within their district or
+    state; program staff edit their own organization's self-description; administrators any
+    (`Organization.objects.editable_by`). One another tenant works with answers 403."""
 
     queryset = Organization.objects.select_related("home_state")
     serializer_class = OrganizationSerializer
@@ -93,7 +106,13 @@ class OrganizationViewSet(ReadCreateUpdateViewSet):
         )
 
     def may_write(self, viewer):
-        return viewer.is_admin or viewer.is_district or viewer.is_state
+        user = self.request.user
+        if self.action == "create":
+            return organizations.can_add_organizations(user)
+        return organizations.may_edit_some_organization(user)
+
+    def may_write_object(self, viewer, organization):
+        return organizations.can_edit_organization(self.request.user, organization)
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
