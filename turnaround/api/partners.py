@@ -12,7 +12,7 @@ from partners import organizations, visits
 from partners.models import FieldVisit, FollowUp, Organization, OrganizationKind, VisitFocus, VisitMode
 from partners.views import visible_designations
 from schools.models import School, State
-from turnaround.models import UserProfile
+from turnaround.models import Role, UserProfile
 from turnaround.roles import viewer_for
 
 from .base import IdFilter, ModelCleanMixin, ScopedPrimaryKeyRelatedField, django_errors
@@ -121,6 +121,28 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = ["id", "description", "owner", "due_on", "done_on"]
 
 
+NOT_STAFF = "Not a staff member of the Lead Partner."
+
+
+class VisitStaffField(serializers.PrimaryKeyRelatedField):
+    """The staff member who visited, by user id: a field or program staff member of the user's
+    organization (administrators: of any Lead Partner, or themselves). An unknown id and one of
+    another organization, or of no Lead Partner, get the same answer."""
+
+    default_error_messages = {"does_not_exist": NOT_STAFF, "incorrect_type": NOT_STAFF}
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        viewer = viewer_for(user)
+        users = super().get_queryset()
+        staff = users.filter(profile__role__in=[Role.PARTNER_PROGRAM, Role.PARTNER_FIELD])
+        if viewer.is_admin:
+            return users.filter(Q(pk__in=staff.values("pk")) | Q(pk=user.pk))
+        if not viewer.is_partner:
+            return staff.none()
+        return staff.filter(profile__organization_id=viewer.organization_id)
+
+
 class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """A visit, checked by the same rules as the visit form (partners/visits.py): Lead Partner
     staff log their own visits, at their organization's schools under a contract on the ground,
@@ -132,7 +154,7 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         required=False,
         help_text="The Lead Partner; set from your profile unless you are an administrator.",
     )
-    staff = serializers.PrimaryKeyRelatedField(
+    staff = VisitStaffField(
         queryset=get_user_model().objects.all(),
         required=False,
         help_text="The staff member who visited (a user id): yourself, unless you are an administrator.",
@@ -221,9 +243,11 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         staff = attrs.get("staff") or (instance and instance.staff) or user
         if (
             staff.pk != user.pk
-            and not UserProfile.objects.filter(user=staff, organization=organization).exists()
+            and not UserProfile.objects.filter(
+                user=staff, organization=organization, role__in=[Role.PARTNER_PROGRAM, Role.PARTNER_FIELD]
+            ).exists()
         ):
-            raise serializers.ValidationError({"staff": "Not a staff member of the Lead Partner."})
+            raise serializers.ValidationError({"staff": NOT_STAFF})
         attrs["organization"], attrs["staff"] = organization, staff
         school = attrs.get("school") or instance.school
         if not ContractSchool.objects.filter(
