@@ -325,3 +325,30 @@ def test_only_the_author_corrects_a_visit(client, world):
     )
     assert response.status_code == 422 and "corrects" in response.context["form"].errors
     assert FieldVisit.objects.count() == 1
+
+
+@pytest.mark.parametrize("total, initial", [(21, 0), (100000, 0), (3, 3), (2, 1000)])
+def test_a_tampered_follow_up_count_is_a_form_error_not_a_500(client, world, total, initial):
+    """More follow-ups than the form allows (20), or rows claimed as existing that are not this
+    visit's: the form comes back with an error and nothing is saved."""
+    due = (world.today + timedelta(days=7)).isoformat()
+    rows = {}
+    for index in range(min(total, 25)):
+        rows[f"follow_ups-{index}-description"] = f"Follow-up {index}"
+        rows[f"follow_ups-{index}-owner"] = "Principal"
+        rows[f"follow_ups-{index}-due_on"] = due
+    if initial:
+        other = own_visit(world, "field_p2")
+        theirs = other.follow_ups.create(description="Not yours", owner="x", due_on=world.today)
+        rows["follow_ups-0-id"] = str(theirs.pk)
+    data = visit_data(
+        world.school_a,
+        world.today,
+        **{"follow_ups-TOTAL_FORMS": str(total), "follow_ups-INITIAL_FORMS": str(initial)},
+        **rows,
+    )
+    visits = FieldVisit.objects.count()
+    response = log(client, world.users["field_p"], data)
+    assert response.status_code == 422
+    assert FieldVisit.objects.count() == visits
+    assert not FollowUp.objects.filter(description__startswith="Follow-up").exists()
