@@ -441,9 +441,34 @@ class ChecklistItemForm(forms.ModelForm):
         return done_on
 
 
-AutonomyFormSet = forms.modelformset_factory(ContractAutonomy, form=AutonomyForm, extra=0)
-ResponsibilityFormSet = forms.modelformset_factory(ContractResponsibility, form=ResponsibilityForm, extra=0)
-ChecklistFormSet = forms.modelformset_factory(PreLaunchChecklistItem, form=ChecklistItemForm, extra=0)
+class ContractRowsFormSet(forms.BaseModelFormSet):
+    """Edits the rows a contract carries (its queryset) and never adds one.
+
+    The page's form counts can be tampered with: a TOTAL_FORMS above the rows (each extra form a
+    row with no contract or item) is a formset error, no form is built past the rows, and the
+    INITIAL_FORMS the page sends is ignored (a lowered one would make rows look new)."""
+
+    default_error_messages = {
+        "too_many_forms": "This page edits the contract's %(num)d rows and cannot add any; "
+        "reload it and try again."
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validate_max = True
+        self.max_num = self.absolute_max = len(self.get_queryset())
+
+    def initial_form_count(self):
+        return len(self.get_queryset())
+
+
+def contract_rows_formset(model, form):
+    return forms.modelformset_factory(model, form=form, formset=ContractRowsFormSet, extra=0, edit_only=True)
+
+
+AutonomyFormSet = contract_rows_formset(ContractAutonomy, AutonomyForm)
+ResponsibilityFormSet = contract_rows_formset(ContractResponsibility, ResponsibilityForm)
+ChecklistFormSet = contract_rows_formset(PreLaunchChecklistItem, ChecklistItemForm)
 
 
 class TargetGridForm(forms.Form):

@@ -22,6 +22,47 @@ class OrganizationQuerySet(models.QuerySet):
             )
         return self.none()
 
+    def editable_by(self, user):
+        """The organizations whose profile `user` may change (a subset of `visible_to`).
+
+        Organizations are shared by the whole country, so no district or state may change one
+        another district or state works with:
+        - administrators: any;
+        - Lead Partner program staff: their own organization (only the fields of
+          `partners.organizations.PROGRAM_STAFF_FIELDS`);
+        - district staff: an organization every tie of which (contracts as Lead Partner,
+          subcontracts, proposals) is in their district, and any designation in their state;
+        - state staff: an organization every tie of which is in their state's districts, and any
+          designation by their state.
+        An organization with no tie yet (just added for an RFP) is editable by any district or
+        state staff; its first contract, proposal or subcontract decides who keeps it."""
+        viewer = viewer_for(user)
+        if viewer.is_admin:
+            return self.all()
+        if viewer.is_program:
+            return self.filter(pk=viewer.organization_id)
+        if viewer.is_district:
+            outside = ~Q(district_id=viewer.district_id)
+            state = apps.get_model("schools", "District").objects.filter(pk=viewer.district_id)
+            other_designations = ~Q(state__in=state.values("state_id"))
+        elif viewer.is_state:
+            outside = ~Q(district__state_id=viewer.state_id)
+            other_designations = ~Q(state_id=viewer.state_id)
+        else:
+            return self.none()
+        contracts = apps.get_model("contracts", "PerformanceContract").objects.filter(outside)
+        rfps = apps.get_model("contracts", "Rfp").objects.filter(outside)
+        designations = apps.get_model("partners", "PriorityPartnerDesignation").objects.filter(
+            other_designations
+        )
+        subcontracts = apps.get_model("contracts", "Subcontract").objects.filter(contract__in=contracts)
+        proposals = apps.get_model("contracts", "Proposal").objects.filter(rfp__in=rfps)
+        return self.exclude(pk__in=contracts.values("lead_partner_id")).exclude(
+            Q(pk__in=subcontracts.values("supporting_partner_id"))
+            | Q(pk__in=proposals.values("organization_id"))
+            | Q(pk__in=designations.values("organization_id"))
+        )
+
     def lead_partners(self):
         """Organizations holding at least one performance contract."""
         return self.filter(contracts__isnull=False).distinct()

@@ -4,12 +4,12 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -176,7 +176,7 @@ class EditWindowView(LoginRequiredMixin, View):
 
     def post(self, request):
         if not can_set_edit_window(request.user):
-            raise Http404("Only program staff set the edit window.")
+            raise PermissionDenied("Only program staff set the edit window.")
         form = EditWindowForm(request.POST)
         if form.is_valid():
             set_edit_window(request.user, form.cleaned_data["visit_edit_window_days"])
@@ -193,11 +193,11 @@ class EditWindowView(LoginRequiredMixin, View):
 
 
 class LogVisitAccessMixin(LoginRequiredMixin):
-    """Only Lead Partner staff log visits; anyone else gets a 404."""
+    """Only Lead Partner staff log visits; anyone else gets a 403 (as from the API)."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not can_log_visits(request.user):
-            raise Http404("No field visit logging for this user.")
+            raise PermissionDenied("Only Lead Partner staff log field visits.")
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -233,7 +233,7 @@ class VisitFormMixin(LogVisitAccessMixin, VisitTabsMixin):
         try:
             visit = save_visit(form.save(commit=False), request.user, follow_ups)
         except PermissionError as refusal:
-            raise Http404(str(refusal)) from refusal
+            raise PermissionDenied(str(refusal)) from refusal
         messages.success(
             request,
             f"Visit to {visit.school.name} on {visit.visit_date:%b %d} saved"
@@ -253,11 +253,9 @@ class VisitCreateView(VisitFormMixin, TemplateView):
         pk = self.request.GET.get("corrects")
         if not pk or not pk.isdigit():
             return {}
-        original = (
-            FieldVisit.objects.visible_to(self.request.user).filter(pk=pk, staff=self.request.user).first()
-        )
-        if original is None:
-            raise Http404("No such visit.")
+        original = scoped_object_or_404(FieldVisit, self.request.user, pk=pk)
+        if original.staff_id != self.request.user.pk:
+            raise PermissionDenied("Only the author corrects a visit.")
         self.corrected = original
         return {
             "corrects": original.pk,
@@ -280,6 +278,13 @@ class VisitCreateView(VisitFormMixin, TemplateView):
 
 
 class OwnVisitMixin:
+    """A visit the user sees (404 otherwise, before any role check) and may edit (403 otherwise)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            scoped_object_or_404(FieldVisit, request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
     def get_visit(self):
         visit = scoped_object_or_404(
             FieldVisit.objects.select_related("organization", "school"),
@@ -287,7 +292,7 @@ class OwnVisitMixin:
             pk=self.kwargs["pk"],
         )
         if not can_edit(visit, self.request.user):
-            raise Http404("Only the author edits a visit, within the organization's edit window.")
+            raise PermissionDenied("Only the author edits a visit, within the organization's edit window.")
         return visit
 
 
@@ -313,7 +318,7 @@ class VisitDeleteView(OwnVisitMixin, LogVisitAccessMixin, VisitTabsMixin, Templa
         try:
             delete_visit(visit, request.user)
         except PermissionError as refusal:
-            raise Http404(str(refusal)) from refusal
+            raise PermissionDenied(str(refusal)) from refusal
         messages.success(request, f"Visit to {label} deleted.")
         return redirect("partners:visits")
 
@@ -376,7 +381,7 @@ class FollowUpCloseView(LoginRequiredMixin, View):
             FollowUp.objects.select_related("visit__school", "visit__staff"), request.user, pk=pk
         )
         if not can_close_follow_up(follow_up, request.user):
-            raise Http404("Only the organization's staff close its follow-ups.")
+            raise PermissionDenied("Only the organization's staff close its follow-ups.")
         form = CloseFollowUpForm(request.POST)
         error = None
         if form.is_valid():
@@ -391,7 +396,7 @@ class FollowUpCloseView(LoginRequiredMixin, View):
                 messages.error(request, error)
             else:
                 messages.success(request, f"Closed: {follow_up.description}")
-            return redirect(request.POST.get("next") or reverse("partners:follow_ups"))
+            return redirect(safe_next(request) or reverse("partners:follow_ups"))
         follow_up.closable = True
         return render(
             request,
@@ -399,6 +404,16 @@ class FollowUpCloseView(LoginRequiredMixin, View):
             # 200 even with an error: htmx swaps only successful responses.
             {"follow_up": follow_up, "today": timezone.localdate(), "close_error": error, "close_form": form},
         )
+
+
+def safe_next(request):
+    """The `next` the form sent, if it is a page of this portal (no redirect to another site)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 # Presence and barriers ----------------------------------------------------------------------------

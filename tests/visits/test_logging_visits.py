@@ -152,10 +152,11 @@ def test_the_form_defaults_to_today_and_the_last_visits_school(client, world):
 
 @pytest.mark.parametrize("user_key", ["district_a", "state", "admin", "nobody"])
 def test_only_lead_partner_staff_log_visits(client, world, user_key):
+    # A write the role may not make: 403, as from the API.
     client.force_login(world.users[user_key])
-    assert client.get(reverse("partners:visit_new")).status_code == 404
+    assert client.get(reverse("partners:visit_new")).status_code == 403
     assert (
-        client.post(reverse("partners:visit_new"), visit_data(world.school_a, world.today)).status_code == 404
+        client.post(reverse("partners:visit_new"), visit_data(world.school_a, world.today)).status_code == 403
     )
     assert not FieldVisit.objects.exists()
 
@@ -181,15 +182,30 @@ def test_staff_edit_their_own_visit_within_the_window(client, world):
     assert visit.progress == "Corrected note." and visit.staff == world.users["field_p"]
 
 
-@pytest.mark.parametrize("user_key", ["field_p2", "program_p", "field_q", "program_q", "district_a", "admin"])
-def test_nobody_else_edits_or_deletes_a_visit(client, world, user_key):
+@pytest.mark.parametrize(
+    "user_key, status",
+    [
+        # They see the visit (their organization's, their district's, everything): 403.
+        ("field_p2", 403),
+        ("program_p", 403),
+        ("district_a", 403),
+        ("state", 403),
+        ("admin", 403),
+        # They do not: 404.
+        ("field_q", 404),
+        ("program_q", 404),
+        ("nobody", 404),
+    ],
+)
+def test_nobody_else_edits_or_deletes_a_visit(client, world, user_key, status):
     visit = own_visit(world)
     client.force_login(world.users[user_key])
     for name in ("partners:visit_edit", "partners:visit_delete"):
         url = reverse(name, args=[visit.pk])
-        assert client.get(url).status_code == 404
+        assert client.get(url).status_code == status
         assert (
-            client.post(url, visit_data(world.school_a, world.today, progress="Hijacked")).status_code == 404
+            client.post(url, visit_data(world.school_a, world.today, progress="Hijacked")).status_code
+            == status
         )
     visit.refresh_from_db()
     assert visit.progress != "Hijacked"
@@ -201,8 +217,8 @@ def test_after_the_window_a_visit_is_closed_to_edits_and_a_correction_is_a_new_e
     visit = own_visit(world)
     FieldVisit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timedelta(days=2, minutes=1))
     client.force_login(world.users["field_p"])
-    assert client.get(reverse("partners:visit_edit", args=[visit.pk])).status_code == 404
-    assert client.post(reverse("partners:visit_delete", args=[visit.pk])).status_code == 404
+    assert client.get(reverse("partners:visit_edit", args=[visit.pk])).status_code == 403
+    assert client.post(reverse("partners:visit_delete", args=[visit.pk])).status_code == 403
     assert FieldVisit.objects.filter(pk=visit.pk).exists()
     listing = client.get(reverse("partners:visits")).content.decode()
     assert f"?corrects={visit.pk}" in listing
@@ -273,7 +289,7 @@ def test_program_staff_set_their_organizations_edit_window(client, world):
 @pytest.mark.parametrize("user_key", ["field_p", "district_a", "admin"])
 def test_nobody_else_sets_the_edit_window(client, world, user_key):
     client.force_login(world.users[user_key])
-    assert client.post(reverse("partners:edit_window"), {"visit_edit_window_days": "30"}).status_code == 404
+    assert client.post(reverse("partners:edit_window"), {"visit_edit_window_days": "30"}).status_code == 403
     world.partner_p.refresh_from_db()
     assert world.partner_p.visit_edit_window_days == 7
     assert 'data-testid="edit-window"' not in client.get(reverse("partners:visits")).content.decode()
@@ -319,9 +335,36 @@ def test_only_the_author_corrects_a_visit(client, world):
     FieldVisit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timedelta(days=30))
     client.force_login(world.users["program_p"])
     assert f"?corrects={visit.pk}" not in client.get(reverse("partners:visits")).content.decode()
-    assert client.get(reverse("partners:visit_new") + f"?corrects={visit.pk}").status_code == 404
+    assert client.get(reverse("partners:visit_new") + f"?corrects={visit.pk}").status_code == 403
     response = client.post(
         reverse("partners:visit_new"), visit_data(world.school_a, world.today, corrects=str(visit.pk))
     )
     assert response.status_code == 422 and "corrects" in response.context["form"].errors
     assert FieldVisit.objects.count() == 1
+
+
+@pytest.mark.parametrize("total, initial", [(21, 0), (100000, 0), (3, 3), (2, 1000)])
+def test_a_tampered_follow_up_count_is_a_form_error_not_a_500(client, world, total, initial):
+    """More follow-ups than the form allows (20), or rows claimed as existing that are not this
+    visit's: the form comes back with an error and nothing is saved."""
+    due = (world.today + timedelta(days=7)).isoformat()
+    rows = {}
+    for index in range(min(total, 25)):
+        rows[f"follow_ups-{index}-description"] = f"Follow-up {index}"
+        rows[f"follow_ups-{index}-owner"] = "Principal"
+        rows[f"follow_ups-{index}-due_on"] = due
+    if initial:
+        other = own_visit(world, "field_p2")
+        theirs = other.follow_ups.create(description="Not yours", owner="x", due_on=world.today)
+        rows["follow_ups-0-id"] = str(theirs.pk)
+    data = visit_data(
+        world.school_a,
+        world.today,
+        **{"follow_ups-TOTAL_FORMS": str(total), "follow_ups-INITIAL_FORMS": str(initial)},
+        **rows,
+    )
+    visits = FieldVisit.objects.count()
+    response = log(client, world.users["field_p"], data)
+    assert response.status_code == 422
+    assert FieldVisit.objects.count() == visits
+    assert not FollowUp.objects.filter(description__startswith="Follow-up").exists()

@@ -126,12 +126,15 @@ def test_a_follow_up_is_closed_with_a_note_in_place(client, world):
     assert item.closing_note == "Sent on Monday."
 
 
-@pytest.mark.parametrize("user_key", ["district_a", "field_q", "program_q", "state"])
-def test_only_the_organizations_staff_close_its_follow_ups(client, world, user_key):
+@pytest.mark.parametrize(
+    "user_key, status", [("district_a", 403), ("state", 403), ("field_q", 404), ("program_q", 404)]
+)
+def test_only_the_organizations_staff_close_its_follow_ups(client, world, user_key, status):
+    # The district and the state see the follow-up (403); another partner does not (404).
     item = follow_up(visit_at(world, "school_a", "field_p", world.today), "Send the list", world.today)
     client.force_login(world.users[user_key])
     response = client.post(reverse("partners:follow_up_close", args=[item.pk]), {"closing_note": "x"})
-    assert response.status_code == 404
+    assert response.status_code == status
     item.refresh_from_db()
     assert item.done_on is None
 
@@ -159,7 +162,11 @@ def test_district_staff_keep_their_calendar_and_nobody_elses(client, world):
     theirs = NonSchoolDay.objects.create(district=world.district_c, date=friday, description="Theirs")
     assert client.post(reverse("schools:calendar"), {"delete": theirs.pk}).status_code == 404
     client.force_login(world.users["program_p"])
-    assert client.post(reverse("schools:calendar"), {"delete": day.pk}).status_code == 404
+    assert client.post(reverse("schools:calendar"), {"delete": day.pk}).status_code == 404  # removed above
+    # Pioneer's staff see Alpha Unified's calendar, but may not change it.
+    kept = days.first()
+    assert client.post(reverse("schools:calendar"), {"delete": kept.pk}).status_code == 403
+    assert NonSchoolDay.objects.filter(pk=kept.pk).exists()
     page = client.get(reverse("schools:calendar"))
     assert page.context["form"] is None
     assert {d.district for d in page.context["days"]} == {world.district_a}
@@ -280,3 +287,46 @@ def test_district_staff_with_admin_access_keep_only_their_calendar_in_the_admin(
     assert response.status_code == 200 and not NonSchoolDay.objects.filter(description="x").exists()
     # Nothing else of the admin opens to them.
     assert client.get(reverse("admin:schools_school_changelist")).status_code == 403
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1.5", "-1", "١", "99999999999999999999999"])
+def test_a_calendar_delete_that_names_no_day_is_a_400(client, world, value):
+    day = NonSchoolDay.objects.create(district=world.district_a, date=world.today, description="Holiday")
+    client.force_login(world.users["district_a"])
+    response = client.post(reverse("schools:calendar"), {"delete": value})
+    assert response.status_code == 400
+    assert "Say which non-school day to remove" in response.content.decode()
+    assert NonSchoolDay.objects.filter(pk=day.pk).exists()
+
+
+@pytest.mark.parametrize("user_key", ["state", "program_p", "admin"])
+def test_only_district_staff_add_non_school_days(client, world, user_key):
+    # They read the calendar; adding to it is not theirs: 403.
+    client.force_login(world.users[user_key])
+    response = client.post(
+        reverse("schools:calendar"),
+        {"first_day": world.today.isoformat(), "last_day": world.today.isoformat(), "description": "Snow"},
+    )
+    assert response.status_code == 403
+    assert not NonSchoolDay.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "next_url, lands_on",
+    [
+        ("https://evil.example/phish", "/visits/follow-ups/"),
+        ("//evil.example/phish", "/visits/follow-ups/"),
+        ("javascript:alert(1)", "/visits/follow-ups/"),
+        ("/visits/follow-ups/?status=overdue", "/visits/follow-ups/?status=overdue"),
+    ],
+)
+def test_closing_a_follow_up_goes_back_only_to_a_page_of_the_portal(client, world, next_url, lands_on):
+    item = follow_up(visit_at(world, "school_a", "field_p", world.today), "Send the list", world.today)
+    client.force_login(world.users["field_p"])
+    response = client.post(
+        reverse("partners:follow_up_close", args=[item.pk]), {"closing_note": "Sent.", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+    item.refresh_from_db()
+    assert item.done_on == world.today

@@ -87,7 +87,10 @@ class ContractSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["ended_on", "lifecycle_status", "created_at", "updated_at"]
+        # The authority comes from the RFP the contract was awarded on (the district's, or its
+        # state's): no form sets it, and neither does the API (a contract drafted here is the
+        # district's).
+        read_only_fields = ["ended_on", "lifecycle_status", "authority", "created_at", "updated_at"]
 
     def _phase(self, contract):
         cache = self.context.setdefault("phases", {})

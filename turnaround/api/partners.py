@@ -5,14 +5,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from rest_framework import mixins, serializers
+from rest_framework import exceptions, mixins, serializers
 
 from contracts.models import ON_THE_GROUND_STATUSES, ContractSchool
-from partners import visits
+from partners import organizations, visits
 from partners.models import FieldVisit, FollowUp, Organization, OrganizationKind, VisitFocus, VisitMode
 from partners.views import visible_designations
 from schools.models import School, State
-from turnaround.models import UserProfile
+from turnaround.models import Role, UserProfile
 from turnaround.roles import viewer_for
 
 from .base import IdFilter, ModelCleanMixin, ScopedPrimaryKeyRelatedField, django_errors
@@ -49,6 +49,17 @@ class OrganizationSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "priority_states",
         ]
 
+    def validate(self, attrs):
+        if self.instance is not None:
+            changed = [name for name, value in attrs.items() if getattr(self.instance, name) != value]
+            refused = organizations.fields_refused(self.context["request"].user, changed)
+            if refused:
+                raise exceptions.PermissionDenied(
+                    f"Your organization's {', '.join(f.replace('_', ' ') for f in refused)} "
+                    "can be changed only by the district or state it works with, or an administrator."
+                )
+        return super().validate(attrs)
+
     def get_priority_states(self, organization) -> list[str]:
         designations = getattr(organization, "current_designations", None)
         if designations is None:  # just written: not prefetched
@@ -76,7 +87,9 @@ class OrganizationFilter(django_filters.FilterSet):
 
 class OrganizationViewSet(ReadCreateUpdateViewSet):
     """Organizations: Lead Partners (by holding a contract), supporting partners, funders, ...
-    District and state staff add and edit them."""
+    District and state staff add them and edit those that work only within their district or
+    state; program staff edit their own organization's self-description; administrators any
+    (`Organization.objects.editable_by`). One another tenant works with answers 403."""
 
     queryset = Organization.objects.select_related("home_state")
     serializer_class = OrganizationSerializer
@@ -93,13 +106,41 @@ class OrganizationViewSet(ReadCreateUpdateViewSet):
         )
 
     def may_write(self, viewer):
-        return viewer.is_admin or viewer.is_district or viewer.is_state
+        user = self.request.user
+        if self.action == "create":
+            return organizations.can_add_organizations(user)
+        return organizations.may_edit_some_organization(user)
+
+    def may_write_object(self, viewer, organization):
+        return organizations.can_edit_organization(self.request.user, organization)
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
     class Meta:
         model = FollowUp
         fields = ["id", "description", "owner", "due_on", "done_on"]
+
+
+NOT_STAFF = "Not a staff member of the Lead Partner."
+
+
+class VisitStaffField(serializers.PrimaryKeyRelatedField):
+    """The staff member who visited, by user id: a field or program staff member of the user's
+    organization (administrators: of any Lead Partner, or themselves). An unknown id and one of
+    another organization, or of no Lead Partner, get the same answer."""
+
+    default_error_messages = {"does_not_exist": NOT_STAFF, "incorrect_type": NOT_STAFF}
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        viewer = viewer_for(user)
+        users = super().get_queryset()
+        staff = users.filter(profile__role__in=[Role.PARTNER_PROGRAM, Role.PARTNER_FIELD])
+        if viewer.is_admin:
+            return users.filter(Q(pk__in=staff.values("pk")) | Q(pk=user.pk))
+        if not viewer.is_partner:
+            return staff.none()
+        return staff.filter(profile__organization_id=viewer.organization_id)
 
 
 class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -113,7 +154,7 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         required=False,
         help_text="The Lead Partner; set from your profile unless you are an administrator.",
     )
-    staff = serializers.PrimaryKeyRelatedField(
+    staff = VisitStaffField(
         queryset=get_user_model().objects.all(),
         required=False,
         help_text="The staff member who visited (a user id): yourself, unless you are an administrator.",
@@ -202,9 +243,11 @@ class FieldVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         staff = attrs.get("staff") or (instance and instance.staff) or user
         if (
             staff.pk != user.pk
-            and not UserProfile.objects.filter(user=staff, organization=organization).exists()
+            and not UserProfile.objects.filter(
+                user=staff, organization=organization, role__in=[Role.PARTNER_PROGRAM, Role.PARTNER_FIELD]
+            ).exists()
         ):
-            raise serializers.ValidationError({"staff": "Not a staff member of the Lead Partner."})
+            raise serializers.ValidationError({"staff": NOT_STAFF})
         attrs["organization"], attrs["staff"] = organization, staff
         school = attrs.get("school") or instance.school
         if not ContractSchool.objects.filter(

@@ -1,7 +1,8 @@
 """districts/, schools/, clusters/: read within the scope; district staff write their district's."""
 
 import django_filters
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import mixins, serializers
 
 from schools.models import Cluster, ClusterMembership, District, PartnershipZone, School, SchoolLevel, State
@@ -23,11 +24,22 @@ class DistrictSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return state
 
 
+# A state id taken by a school the user may not see: said without naming it or its district.
+STATE_ID_TAKEN = "This state/NCES id is already in use; check it, or ask an administrator."
+
+
 class SchoolSerializer(ModelCleanMixin, serializers.ModelSerializer):
     district = ScopedPrimaryKeyRelatedField(queryset=District.objects.all())
-    feeds_into = ScopedPrimaryKeyRelatedField(queryset=School.objects.all(), allow_null=True, required=False)
+    feeds_into = ScopedPrimaryKeyRelatedField(
+        queryset=School.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The school it feeds into; null too when that school is outside your scope.",
+    )
     grade_span = serializers.CharField(read_only=True)
-    clusters = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    clusters = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Its clusters that you may see."
+    )
 
     class Meta:
         model = School
@@ -45,12 +57,61 @@ class SchoolSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "address",
             "clusters",
         ]
+        # The state id is unique across the portal; the check below looks only at the user's
+        # schools and the database refuses the rest (DRF's own check would say that a school of
+        # another district has the id).
+        extra_kwargs = {"state_id": {"validators": []}}
 
     def validate_district(self, district):
         viewer = self.context["viewer"]
         if not viewer.is_admin and district.pk != viewer.district_id:
             raise serializers.ValidationError("You can only add or move schools within your own district.")
         return district
+
+    def validate_state_id(self, state_id):
+        mine = School.objects.visible_to(self.context["request"].user).filter(state_id=state_id)
+        if self.instance is not None:
+            mine = mine.exclude(pk=self.instance.pk)
+        same = mine.first()
+        if same is not None:
+            raise serializers.ValidationError(f"{same.name} already has this state/NCES id.")
+        return state_id
+
+    def update(self, school, validated_data):
+        if "feeds_into" in validated_data:
+            school.feeds_into_visible = None  # fetched for the old value: ask again
+        return super().update(school, validated_data)
+
+    def save(self, **kwargs):
+        try:
+            with transaction.atomic():
+                return super().save(**kwargs)
+        except IntegrityError as error:
+            if "state_id" not in str(error):
+                raise
+            raise serializers.ValidationError({"state_id": [STATE_ID_TAKEN]}) from error
+
+    def to_representation(self, school):
+        """Only what the school page shows: the school it feeds into and its clusters, if the user
+        may see them (a school of a partner's contract can feed into, or also be in a cluster
+        of, a school they may not see)."""
+        data = super().to_representation(school)
+        user = self.context["request"].user
+        if school.feeds_into_id is not None:
+            visible = getattr(school, "feeds_into_visible", None)
+            if visible is None:
+                visible = School.objects.visible_to(user).filter(pk=school.feeds_into_id).exists()
+            if not visible:
+                data["feeds_into"] = None
+        if "clusters" not in getattr(school, "_prefetched_objects_cache", {}):
+            # Not fetched through the viewset's scoped prefetch (just written): ask the scope.
+            data["clusters"] = list(
+                Cluster.objects.visible_to(user)
+                .filter(schools=school)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        return data
 
 
 class ClusterSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -191,11 +252,22 @@ class SchoolViewSet(DistrictWriteMixin, ReadCreateUpdateViewSet):
     """Schools, identified by their state/NCES id (`state_id`). District staff add and edit their
     district's schools."""
 
-    queryset = School.objects.prefetch_related("clusters")
+    queryset = School.objects.all()
     serializer_class = SchoolSerializer
     filterset_class = SchoolFilter
     ordering_fields = ["name", "state_id", "enrolment", "id"]
     ordering = ["name"]
+
+    def get_queryset(self):
+        """The schools in scope, with only the clusters and receiving school the user may see."""
+        user = self.request.user
+        visible = School.objects.visible_to(user)
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(Prefetch("clusters", queryset=Cluster.objects.visible_to(user)))
+            .annotate(feeds_into_visible=Exists(visible.filter(pk=OuterRef("feeds_into_id"))))
+        )
 
 
 class ClusterViewSet(DistrictWriteMixin, ReadCreateUpdateViewSet):

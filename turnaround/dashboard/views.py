@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.models import PerformanceContract
+from turnaround.csv_export import safe_row
 from turnaround.views import ScopedListView, scoped_queryset
 
 from . import evidence, queries
@@ -131,24 +132,26 @@ def csv_lines(contracts):
     for c in contracts.iterator(chunk_size=CSV_CHUNK):
         schools = list(c.schools.all())
         yield writer.writerow(
-            [
-                c.reference,
-                c.name,
-                c.district.state.code,
-                c.district.name,
-                c.authority,
-                c.lead_partner.name,
-                "; ".join(s.name for s in schools),
-                "; ".join(s.state_id for s in schools),
-                c.phase,
-                c.contract_year or "",
-                c.lifecycle_status,
-                c.performance_status or "",
-                c.performance_as_of.isoformat() if c.performance_as_of else "",
-                c.start_date.isoformat(),
-                c.end_date.isoformat(),
-                c.performance_basis or "",
-            ]
+            safe_row(
+                [
+                    c.reference,
+                    c.name,
+                    c.district.state.code,
+                    c.district.name,
+                    c.authority,
+                    c.lead_partner.name,
+                    "; ".join(s.name for s in schools),
+                    "; ".join(s.state_id for s in schools),
+                    c.phase,
+                    c.contract_year or "",
+                    c.lifecycle_status,
+                    c.performance_status or "",
+                    c.performance_as_of.isoformat() if c.performance_as_of else "",
+                    c.start_date.isoformat(),
+                    c.end_date.isoformat(),
+                    c.performance_basis or "",
+                ]
+            )
         )
 
 
