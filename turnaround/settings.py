@@ -171,7 +171,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # credentials answers 401 with a WWW-Authenticate header; the browser's session works too.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "turnaround.api.authentication.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from turnaround.models import TokenScope
 from turnaround.tokens import issue_token
 
 from .base import django_errors
@@ -22,6 +23,12 @@ class TokenRequestSerializer(serializers.Serializer):
         required=False,
         default="API login",
         help_text="What the token is for; it is listed under this name on your profile page.",
+    )
+    scope = serializers.ChoiceField(
+        choices=TokenScope.choices,
+        required=False,
+        default=TokenScope.READ_WRITE,
+        help_text="`read_only`: the API answers 403 to any write made with the token.",
     )
 
     def validate(self, attrs):
@@ -37,6 +44,7 @@ class TokenRequestSerializer(serializers.Serializer):
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`. Shown only once.")
     name = serializers.CharField()
+    scope = serializers.ChoiceField(choices=TokenScope.choices)
     expiry = serializers.DateTimeField()
 
 
@@ -65,10 +73,12 @@ class ObtainTokenView(APIView):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:
-            token, raw = issue_token(serializer.validated_data["user"], serializer.validated_data["name"])
+            token, raw = issue_token(
+                serializer.validated_data["user"],
+                serializer.validated_data["name"],
+                scope=serializer.validated_data["scope"],
+            )
         except DjangoValidationError as error:
             raise serializers.ValidationError(django_errors(error)) from error
-        return Response(
-            TokenSerializer({"token": raw, "name": token.name, "expiry": token.expiry}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        issued = {"token": raw, "name": token.name, "scope": token.scope, "expiry": token.expiry}
+        return Response(TokenSerializer(issued).data, status=status.HTTP_201_CREATED)
