@@ -7,7 +7,8 @@ production) less what needs a real deployment around them.
   redirect to HTTPS and cookies that are not marked Secure. tests/deploy/test_production_settings.py
   checks the production settings themselves, in a subprocess.
 - Login throttling (django-axes) off: `Client.login()` and `authenticate()` without a request would
-  trip it. The lock-out tests turn it on (tests/accounts/).
+  trip it. The lock-out tests turn it on
+  (tests/accounts/test_login_throttling.py).
 """
 
 import os
@@ -24,3 +25,5 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# Turned on by the tests of login throttling (tests/accounts/test_login_throttling.py).
+AXES_ENABLED = False

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from turnaround.login_throttle import lockout_message
 from turnaround.models import TokenScope
 from turnaround.tokens import issue_token
 
@@ -32,6 +33,8 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        # The request goes to authenticate(): login throttling (django-axes) counts failures, and
+        # refuses a locked username, per client address (turnaround/login_throttle.py).
         user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(
@@ -66,12 +69,21 @@ class ObtainTokenView(APIView):
         responses={
             201: TokenSerializer,
             400: OpenApiResponse(description="Wrong credentials or token limit."),
+            429: OpenApiResponse(
+                description="Too many requests from this address, or too many failed sign-ins with "
+                "this username from it (locked for a while; an administrator can unlock it)."
+            ),
         },
         auth=[],
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        # A refusal is answered, not raised: a raised error rolls back the request's transaction,
+        # and with it the failure that login throttling (django-axes) has just recorded.
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
             token, raw = issue_token(
                 serializer.validated_data["user"],

@@ -3,6 +3,7 @@
 Checked here, when the token is recognised, so that every API view (whatever its permissions)
 refuses a read-only token's writes before anything else runs."""
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions, permissions
 
@@ -20,3 +21,9 @@ class ScopedTokenAuthentication(TokenAuthentication):
         if result is not None and request.method not in permissions.SAFE_METHODS and result[1].read_only:
             raise exceptions.PermissionDenied(READ_ONLY_TOKEN_MESSAGE)
         return result
+
+
+class ScopedTokenScheme(KnoxTokenScheme):
+    """The OpenAPI schema's description of these tokens: knox's (`Authorization: Token <token>`)."""
+
+    target_class = ScopedTokenAuthentication
