@@ -325,5 +325,7 @@ LOGGING = {
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs its start and every sign-in at INFO; failures and lock-outs at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
