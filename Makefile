@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# Local runs are development runs: static files served by Django, debug pages on.
+# Local runs are development runs: static files served by Django, debug pages on, plain HTTP and a
+# development secret key. With DEBUG off the settings are production's (HTTPS only, SECRET_KEY required).
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
 .PHONY: run test lint bench bench-pages install install-test assets migrate demo worker beat clean
@@ -38,10 +39,10 @@ run: demo
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
-	$(VENV)/bin/celery -A turnaround worker --loglevel=INFO
+	$(RUN_ENV) $(VENV)/bin/celery -A turnaround worker --loglevel=INFO
 
 beat: install
-	$(VENV)/bin/celery -A turnaround beat --loglevel=INFO
+	$(RUN_ENV) $(VENV)/bin/celery -A turnaround beat --loglevel=INFO
 
 lint: install-test
 	$(VENV)/bin/ruff check .
@@ -49,7 +50,7 @@ lint: install-test
 
 test: install-test
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(RUN_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmarks need PostgreSQL; they build their data set in a database of their own. The API

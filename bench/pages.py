@@ -237,7 +237,11 @@ def main():
     as_of = timezone.localdate()
     build(as_of)
     people = users()
-    state_client, district_client = Client(), Client()
+    # As through the TLS proxy of a deployment: production settings redirect plain HTTP to HTTPS.
+    state_client, district_client = (
+        Client(HTTP_X_FORWARDED_PROTO="https"),
+        Client(HTTP_X_FORWARDED_PROTO="https"),
+    )
     state_client.force_login(people["bench-state"])
     district_client.force_login(people["bench-district"])
     partner = Organization.objects.annotate(n=Count("contracts")).order_by("-n", "pk").first()

@@ -34,6 +34,8 @@ def setup_django():
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench: DATABASE_URL must point at PostgreSQL")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnaround.settings")
+    # Production settings (DEBUG off) refuse to start without a key; this one signs nothing that lasts.
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-for-the-benchmark-database-0123456789abcdef")
     import django
 
     django.setup()

@@ -87,6 +87,8 @@ def ensure_database():
 
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnaround.settings")
+    # Production settings (DEBUG off) refuse to start without a key; this one signs nothing that lasts.
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-for-the-benchmark-database-0123456789abcdef")
     import django
 
     django.setup()

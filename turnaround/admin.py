@@ -61,10 +61,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Users create their tokens on their profile page (only they ever see one); here an
     administrator sees which exist and revokes (deletes) them."""
 
-    list_display = ["name", "user", "token_key", "created", "expiry"]
+    list_display = ["name", "user", "token_key", "scope", "created", "expiry"]
+    list_filter = ["scope"]
     search_fields = ["name", "token_key", "user__username"]
     list_select_related = ["user"]
-    fields = ["name", "user", "token_key", "created", "expiry"]
+    fields = ["name", "user", "token_key", "scope", "created", "expiry"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

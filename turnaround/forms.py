@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .models import TokenScope
 from .tokens import LIFETIME_CHOICES
 
 
@@ -13,4 +14,10 @@ class ApiTokenForm(forms.Form):
     )
     lifetime_days = forms.TypedChoiceField(
         choices=LIFETIME_CHOICES, coerce=int, initial=90, label="Valid for"
+    )
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.READ_ONLY,
+        label="May",
+        help_text="Read only: the system can read what you can read, and the API refuses its writes.",
     )

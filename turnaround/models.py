@@ -67,12 +67,30 @@ class UserProfile(models.Model):
         return self.district or self.state or self.organization
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do. A read-only token reads what its user may read and writes nothing."""
+
+    READ_WRITE = "read_write", "Read and write"
+    READ_ONLY = "read_only", "Read only"
+
+
 class ApiToken(AbstractAuthToken):
     """A user's API token for one client system (a district data system, a state dashboard, a
     partner's tool). Only a digest is stored: the token itself is shown once, when it is created.
-    Users create and revoke their own on the profile page."""
+    Users create and revoke their own on the profile page. A user's tokens are deleted when their
+    password changes or their account is deactivated (turnaround/tokens.py)."""
 
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. the client system.")
+    scope = models.CharField(
+        max_length=10,
+        choices=TokenScope.choices,
+        default=TokenScope.READ_WRITE,
+        help_text="Read only: the API answers 403 to any write made with this token.",
+    )
+
+    @property
+    def read_only(self):
+        return self.scope == TokenScope.READ_ONLY
 
     class Meta:
         ordering = ["-created"]

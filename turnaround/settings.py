@@ -17,14 +17,36 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and env.bool("REQUIRE_SECRET_KEY", default=False):
-        raise environ.ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # A development key: fine for a laptop, refused in production through REQUIRE_SECRET_KEY.
-    SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+    if not DEBUG:
+        # DEBUG off is production: never sign sessions, tokens' cookies or password resets with a
+        # key anyone can read in this file.
+        raise environ.ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off (production) the portal refuses to start without "
+            "it: set the SECRET_KEY environment variable to a long random string, the same for the "
+            "web, worker and beat processes (docs/operations.md, Security). For local development "
+            "set DEBUG=true instead (make run does)."
+        )
+    # A development key, only ever with DEBUG on.
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY is the published development key: set the SECRET_KEY environment variable to a "
+        "long random string of your own."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind a proxy (docs/operations.md, "Security"). TLS ends at the proxy, which tells the portal
+# that the client's request came over HTTPS in the header SECURE_PROXY_SSL_HEADER names (default
+# X-Forwarded-Proto: https); it must set that header itself, overwriting any the client sent.
+# Empty: no proxy header is trusted.
+# NUM_PROXIES is how many proxies stand in front of the portal, each appending the address it
+# received the request from to X-Forwarded-For: the client's address is the one that many entries
+# from the right. 0 (the default): the connection's own address, and X-Forwarded-For is ignored.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+PROXY_SSL_HEADER_NAME = env("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -43,6 +65,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "csp",
+    # Login throttling (turnaround/login_throttle.py); last in MIDDLEWARE, first in the backends.
+    "axes",
     "turnaround",
     "schools",
     "partners",
@@ -61,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "turnaround.urls"
@@ -115,6 +140,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes, turnaround/login_throttle.py): a username is locked from one
+# client address after LOGIN_FAILURE_LIMIT failures in a row, for LOGIN_LOCKOUT_MINUTES after the
+# last of them; unlocked early in the admin. The address follows NUM_PROXIES, as the API's throttles.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "turnaround.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "turnaround.login_throttle.locked_out"
+# Successful sign-ins are not kept by axes: the portal's security log records them.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,7 +192,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # credentials answers 401 with a WWW-Authenticate header; the browser's session works too.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "turnaround.api.authentication.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -173,6 +214,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "turnaround.api.base.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key on the client's address as NUM_PROXIES says (never on a client-chosen header).
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # API tokens: several per user (one per client system), stored as digests, each with an expiry;
 # created and revoked on the profile page or through POST /api/v1/auth/token/.
@@ -254,9 +297,24 @@ if env("REDIS_CACHE_URL", default=""):
         "LOCATION": env("REDIS_CACHE_URL"),
     }
 
-if not DEBUG and env.bool("SECURE_COOKIES", default=False):
+# Production (DEBUG off) is served over HTTPS only, with TLS at a proxy (see NUM_PROXIES above).
+SESSION_COOKIE_HTTPONLY = True
+# The pages send the CSRF token from the page itself (base.html), never read from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = True
+    if PROXY_SSL_HEADER_NAME:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + PROXY_SSL_HEADER_NAME.upper().replace("-", "_"), "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A year of HSTS: once a browser has seen the portal over HTTPS it never tries plain HTTP again.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,
@@ -269,6 +327,8 @@ LOGGING = {
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs its start and every sign-in at INFO; failures and lock-outs at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

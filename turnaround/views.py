@@ -88,7 +88,10 @@ class ApiTokenCreateView(ProfileView):
             return self.render_section(form=form)
         try:
             token, raw = issue_token(
-                request.user, form.cleaned_data["name"], timedelta(days=form.cleaned_data["lifetime_days"])
+                request.user,
+                form.cleaned_data["name"],
+                timedelta(days=form.cleaned_data["lifetime_days"]),
+                scope=form.cleaned_data["scope"],
             )
         except ValidationError as error:
             for field, messages in error.message_dict.items():

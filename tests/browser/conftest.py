@@ -58,4 +58,4 @@ def load_demo_data():
     from tests.factories import ensure_catalogs
 
     ensure_catalogs()
-    call_command("seed_demo")
+    call_command("seed_demo", "--allow-production")  # the tests run with DEBUG off

@@ -310,8 +310,10 @@ def test_production_settings_values(services, app_env):
         with pytest.raises(KeyError):
             interpolate(raw["SECRET_KEY"], {})
         env = app_env[name]
-        assert environ.Env.parse_value(env["REQUIRE_SECRET_KEY"], bool) is True
         assert environ.Env.parse_value(env["DEBUG"], bool) is False
+        # behind one TLS proxy: it marks HTTPS requests in X-Forwarded-Proto and appends to X-Forwarded-For
+        assert env["SECURE_PROXY_SSL_HEADER"] == "X-Forwarded-Proto"
+        assert environ.Env.parse_value(env["NUM_PROXIES"], int) == 1
         assert env["ALLOWED_HOSTS"]
         assert env["STATICFILES_BACKEND"] == MANIFEST_STORAGE
         import_string(env["STATICFILES_BACKEND"])
@@ -342,7 +344,9 @@ def test_settings_load_from_the_compose_environment(app_env):
         "print(json.dumps({'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'], "
         "'host': s.DATABASES['default']['HOST'], 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
         "'broker': s.CELERY_BROKER_URL, 'static': s.STORAGES['staticfiles']['BACKEND'], "
-        "'secret': s.SECRET_KEY}))"
+        "'secret': s.SECRET_KEY, 'ssl_redirect': s.SECURE_SSL_REDIRECT, 'proxy': s.SECURE_PROXY_SSL_HEADER, "
+        "'proxies': s.REST_FRAMEWORK['NUM_PROXIES'], 'hsts': s.SECURE_HSTS_SECONDS > 0, "
+        "'cookies': [s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE]}))"
     )
     env = {**os.environ, **app_env["web"], "DJANGO_SETTINGS_MODULE": "turnaround.settings"}
     result = subprocess.run(
@@ -358,7 +362,32 @@ def test_settings_load_from_the_compose_environment(app_env):
         "broker": "redis://redis:6379/0",
         "static": MANIFEST_STORAGE,
         "secret": OPERATOR_ENV["SECRET_KEY"],
+        "ssl_redirect": True,
+        "proxy": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "proxies": 1,
+        "hsts": True,
+        "cookies": [True, True],
     }
+
+
+def test_check_deploy_passes_in_the_compose_environment(app_env):
+    """What the web service runs on: `check --deploy` without a warning (with the operator's key)."""
+    strong_key = "an-operator-secret-key-" + "k3Jd9Qw2Zx7Lp5Vb8Nm1Rt4Yh6Gf0Sa" * 2
+    env = {
+        **os.environ,
+        **app_env["web"],
+        "SECRET_KEY": strong_key,
+        "DJANGO_SETTINGS_MODULE": "turnaround.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- entrypoint ------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ EXPECTED = {  # reference: (lifecycle status, phase)
 
 def seed(*args):
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", "--allow-production", *args, stdout=out)  # the tests run with DEBUG off
     return out.getvalue()
 
 
@@ -262,3 +262,25 @@ def test_if_empty_seeds_an_empty_database():
     output = seed("--if-empty")
     assert "Demo portal ready" in output
     assert PerformanceContract.objects.count() == 7
+
+
+def test_seed_demo_refuses_with_debug_off_unless_told(settings):
+    """DEBUG off is production: the demo users, the superuser `admin` among them, would be created
+    or reset to the published password. Nothing is written."""
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    admin = get_user_model().objects.create_superuser("admin", password="the-real-admin-password")
+    with pytest.raises(CommandError, match="--allow-production") as refused:
+        call_command("seed_demo", stdout=StringIO())
+    assert "DEBUG is off" in str(refused.value) and "superuser 'admin'" in str(refused.value)
+    admin.refresh_from_db()
+    assert admin.check_password("the-real-admin-password")
+    assert not PerformanceContract.objects.exists()
+    assert list(get_user_model().objects.values_list("username", flat=True)) == ["admin"]
+
+
+def test_seed_demo_runs_in_development(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    assert authenticate(username="admin", password=PASSWORD).is_superuser

@@ -1,6 +1,7 @@
 from collections import Counter
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from contracts.models import PerformanceContract
 from indicators.models import IndicatorStatus, Measurement
@@ -19,8 +20,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when the database has any contract"
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help=(
+                "run even with DEBUG off (production settings): it creates, or resets the password "
+                "of, the demo users, among them the superuser admin, all with a published password"
+            ),
+        )
 
-    def handle(self, *args, if_empty=False, **options):
+    def handle(self, *args, if_empty=False, allow_production=False, **options):
+        if not settings.DEBUG and not allow_production:
+            # The demo users' password is printed below and in the README: on a production database
+            # it would open the superuser `admin` to anyone.
+            raise CommandError(
+                "seed_demo refused: DEBUG is off, so this looks like a production database, and "
+                f"seed_demo would create or reset the superuser 'admin' with the published password "
+                f"'{PASSWORD}'. For a demo or test server run it with --allow-production; for local "
+                "development set DEBUG=true (make demo does)."
+            )
         if if_empty and PerformanceContract.objects.exists():
             self.stdout.write("seed_demo --if-empty: the database has contracts already; nothing done.")
             return
