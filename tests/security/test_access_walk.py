@@ -461,7 +461,9 @@ def served_methods(route):
     callback = route.callback
     actions = getattr(callback, "actions", None)
     if actions:
-        methods = {m.upper() for m in actions}
+        # DRF adds "head" to a viewset's action map at its first request (in place): HEAD answers
+        # as GET does, so it is not walked apart, whatever ran before.
+        methods = {m.upper() for m in actions} - {"HEAD"}
     else:
         view = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
         if view is None:
