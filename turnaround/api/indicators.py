@@ -8,7 +8,13 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from indicators.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_measurements, validate
+from indicators.imports import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    LimitedUploadHandler,
+    import_measurements,
+    validate,
+)
 from indicators.imports import write_measurements as write_checked_measurements
 from indicators.models import (
     ImportStatus,
@@ -275,7 +281,9 @@ class MeasurementImportSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="A UTF-8 CSV file (or .xlsx workbook) with the columns "
-        "school_id,indicator,period_start,period_end,value (optionally student_group)."
+        "school_id,indicator,period_start,period_end,value (optionally student_group).",
+        # An empty file is refused by the import, which records why.
+        allow_empty_file=True,
     )
 
 
@@ -300,6 +308,12 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def may_write(self, viewer):
         return viewer.is_admin or viewer.is_district or viewer.is_program
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body: an upload is stored only up to the import's byte limit.
+        if request.method == "POST":
+            request.upload_handlers.insert(0, LimitedUploadHandler(request))
+        return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
