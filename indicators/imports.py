@@ -24,7 +24,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from schools.models import School
-from turnaround.roles import viewer_for
 
 from .models import (
     COMPUTED_INDICATORS,
@@ -39,6 +38,7 @@ from .models import (
 )
 from .signals import contracts_of_schools
 from .tasks import schedule_recompute
+from .write_rule import WriteRule, may_write_measurements
 
 REQUIRED_COLUMNS = ["school_id", "indicator", "period_start", "period_end", "value"]
 OPTIONAL_COLUMNS = ["student_group"]
@@ -75,8 +75,7 @@ class Row:
 
 
 def can_import(user):
-    viewer = viewer_for(user)
-    return viewer.is_admin or viewer.is_district or viewer.is_program
+    return may_write_measurements(user)
 
 
 def import_measurements(file_obj, file_name, user, channel):
@@ -425,8 +424,10 @@ def _header(header_cells):
 def validate(raw_rows, user):
     """(rows, errors): every row checked, every error kept."""
     state_ids = {str(cells.get("school_id") or "").strip() for _, cells in raw_rows}
-    schools = {s.state_id: s for s in School.objects.filter(state_id__in=state_ids)}
-    visible = set(School.objects.visible_to(user).filter(state_id__in=state_ids).values_list("pk", flat=True))
+    # Only the schools the user sees: any other id is answered as unknown (nothing tells that it
+    # exists); then the write rule (indicators/write_rule.py) for the school and period.
+    schools = {s.state_id: s for s in School.objects.visible_to(user).filter(state_id__in=state_ids)}
+    rule = WriteRule(user)
     indicators = {i.code: i for i in Indicator.objects.all()}
     today = timezone.localdate()
     rows, errors, seen = [], [], {}
@@ -442,8 +443,6 @@ def validate(raw_rows, user):
             problem("school_id", "No school id.")
         elif school is None:
             problem("school_id", f"No school has the id {state_id}.")
-        elif school.pk not in visible:
-            problem("school_id", f"The school {state_id} is not one of your schools.")
         code = str(cells.get("indicator") or "").strip()
         indicator = indicators.get(code)
         if indicator is None:
@@ -465,6 +464,8 @@ def validate(raw_rows, user):
                 problem("period_start", f"{start} is before {EARLIEST}.")
             if end > today + FUTURE_GRACE:
                 problem("period_end", f"{end} is too far in the future.")
+            if school is not None and (refusal := rule.refusal(school, end)):
+                problem("school_id", refusal)
         group = str(cells.get("student_group") or "").strip() or StudentGroup.ALL
         if group not in StudentGroup.values:
             problem(

@@ -20,6 +20,7 @@ from . import verification
 from .forms import AnswerForm, DisputeForm, MeasurementFilterForm, MeasurementImportForm
 from .imports import REQUIRED_COLUMNS, LimitedUploadHandler, can_import, import_measurements
 from .models import ImportStatus, Indicator, Measurement, MeasurementImport, Verification
+from .write_rule import write_refusal
 
 
 class ImportListView(ScopedListView):
@@ -146,7 +147,8 @@ def _detail_context(request, measurement, dispute_form=None, answer_form=None):
         "measurement": measurement,
         "events": measurement.events.select_related("user"),
         "can_verify": verification.can_verify(user),
-        "can_answer": verification.can_answer(user),
+        "can_answer": verification.can_answer(user)
+        and write_refusal(user, measurement.school, measurement.period_end) is None,
         "dispute_form": dispute_form or DisputeForm(),
         "answer_form": answer_form or AnswerForm(),
     }
