@@ -31,6 +31,7 @@ from .models import (
     ImportStatus,
     Indicator,
     Measurement,
+    MeasurementEvent,
     MeasurementImport,
     Source,
     StudentGroup,
@@ -49,6 +50,14 @@ EARLIEST = date(2000, 1, 1)
 MAX_PERIOD_DAYS = 366
 # A period may end a little in the future (a month still under way), not more.
 FUTURE_GRACE = timedelta(days=31)
+
+
+class RowsRefused(Exception):
+    """Rows refused at write time, under the rows' locks: [{line, column, message}]."""
+
+    def __init__(self, errors):
+        super().__init__(f"{len(errors)} rows refused")
+        self.errors = errors
 
 
 class ImportRefused(Exception):
@@ -90,27 +99,32 @@ def import_measurements(file_obj, file_name, user, channel):
         rows, errors = [], [{"line": refusal.line, "column": refusal.column, "message": str(refusal)}]
         raw_rows = []
     record.rows_total = len(raw_rows)
-    if errors:
-        record.status = ImportStatus.REJECTED
-        record.errors = errors[:MAX_STORED_ERRORS]
-        if len(errors) > MAX_STORED_ERRORS:
-            record.errors.append(
-                {
-                    "line": None,
-                    "column": None,
-                    "message": f"... and {len(errors) - MAX_STORED_ERRORS} more errors.",
-                }
-            )
-        record.save()
-        return record
-    with transaction.atomic():
-        record.status = ImportStatus.APPLIED
-        record.save()
-        created, updated, unchanged = write_measurements(
-            rows, user, source=Source.IMPORT, import_batch=record
+    if not errors:
+        try:
+            with transaction.atomic():
+                record.status = ImportStatus.APPLIED
+                record.save()
+                created, updated, unchanged = write_measurements(
+                    rows, user, source=Source.IMPORT, import_batch=record
+                )
+                record.rows_created, record.rows_updated, record.rows_unchanged = created, updated, unchanged
+                record.save(update_fields=["rows_created", "rows_updated", "rows_unchanged"])
+            return record
+        except RowsRefused as refused:  # a value verified since the check: nothing was written
+            errors = refused.errors
+            record.pk, record._state.adding = None, True
+    record.status = ImportStatus.REJECTED
+    record.rows_created = record.rows_updated = record.rows_unchanged = 0
+    record.errors = errors[:MAX_STORED_ERRORS]
+    if len(errors) > MAX_STORED_ERRORS:
+        record.errors.append(
+            {
+                "line": None,
+                "column": None,
+                "message": f"... and {len(errors) - MAX_STORED_ERRORS} more errors.",
+            }
         )
-        record.rows_created, record.rows_updated, record.rows_unchanged = created, updated, unchanged
-        record.save(update_fields=["rows_created", "rows_updated", "rows_unchanged"])
+    record.save()
     return record
 
 
@@ -118,7 +132,8 @@ def import_measurements(file_obj, file_name, user, channel):
 def write_measurements(rows, user, *, source, import_batch=None):
     """Upsert checked rows (from `validate`) in one transaction and schedule one recompute of the
     contracts they touch, each contract once. The file import and the REST API both write here.
-    Returns (created, updated, unchanged)."""
+    Returns (created, updated, unchanged); raises RowsRefused (nothing written) where a value
+    became one the user may not change since `validate` checked it."""
     created, updated, unchanged = apply(rows, user, import_batch, source=source)
     if created or updated:
         schedule_recompute(contracts_of_schools({r.school.pk for r in rows}))
@@ -488,7 +503,20 @@ def validate(raw_rows, user):
             continue
         seen[row.key] = line
         rows.append(row)
+    if rows:
+        errors.extend(overwrite_errors(rows, existing_measurements(rows), rule))
+        errors.sort(key=lambda error: error["line"] if error["line"] is not None else -1)
     return rows, errors
+
+
+def overwrite_errors(rows, existing, rule):
+    """The rows that would change a value the user may not change (indicators/write_rule.py)."""
+    errors = []
+    for row in rows:
+        current = existing.get(row.key)
+        if current is not None and (refusal := rule.overwrite_refusal(current, row.value)):
+            errors.append({"line": row.line, "column": "value", "message": refusal})
+    return errors
 
 
 def _date(raw, column, problem):
@@ -543,22 +571,49 @@ def parse_value(raw, indicator, problem):
 
 
 # writing ----------------------------------------------------------------------------------------
-def apply(rows, user, record, source=Source.IMPORT):
-    """Upsert the rows; unchanged values are not written at all. Returns (created, updated, unchanged).
-
-    A changed value goes back to "reported" (the district verifies the new figure); an unchanged
-    one keeps its verification."""
-    existing = {}
+def existing_measurements(rows, lock=False):
+    """{key: Measurement} of the rows' values already stored (locked for update with `lock`)."""
     school_ids = {r.school.pk for r in rows}
     indicator_ids = {r.indicator.pk for r in rows}
     starts = [r.period_start for r in rows]
-    for m in Measurement.objects.filter(
+    found = Measurement.objects.filter(
         school_id__in=school_ids,
         indicator_id__in=indicator_ids,
         period_start__gte=min(starts),
         period_start__lte=max(starts),
-    ).only("pk", "school_id", "indicator_id", "period_start", "period_end", "student_group", "value"):
-        existing[(m.school_id, m.indicator_id, m.period_start, m.period_end, m.student_group)] = m
+    ).only(
+        "pk",
+        "school_id",
+        "indicator_id",
+        "period_start",
+        "period_end",
+        "student_group",
+        "value",
+        "verification",
+        "verified_at",
+    )
+    if lock:
+        found = found.select_for_update()
+    return {(m.school_id, m.indicator_id, m.period_start, m.period_end, m.student_group): m for m in found}
+
+
+def apply(rows, user, record, source=Source.IMPORT):
+    """Upsert the rows; unchanged values are not written at all. Returns (created, updated, unchanged).
+
+    A changed value goes back to "reported" (the district verifies the new figure); an unchanged
+    one keeps its verification. Every change is recorded on the value's trail with the old value,
+    the new one and who changed it (a partner's change of a disputed value as its answer); a
+    partner's change of a verified value is refused (indicators/write_rule.py)."""
+    rule = WriteRule(user)
+    existing = existing_measurements(rows, lock=True)
+    refused = overwrite_errors(rows, existing, rule)
+    if refused:
+        raise RowsRefused(refused)
+    if record is not None:
+        channel = f"Import #{record.pk} ({record.file_name})"
+    else:
+        channel = "Through the API" if source == Source.API else f"By {Source(source).label.lower()}"
+    events = []
     now = timezone.now()
     to_write, created, updated = [], 0, 0
     for row in rows:
@@ -569,6 +624,16 @@ def apply(rows, user, record, source=Source.IMPORT):
             created += 1
         else:
             updated += 1
+            events.append(
+                MeasurementEvent(
+                    measurement_id=current.pk,
+                    kind=rule.change_kind(current),
+                    user=user,
+                    old_value=current.value,
+                    new_value=row.value,
+                    text=f"{channel}; the value was {current.get_verification_display().lower()}.",
+                )
+            )
         to_write.append(
             Measurement(
                 school=row.school,
@@ -606,4 +671,5 @@ def apply(rows, user, record, source=Source.IMPORT):
                 "updated_at",
             ],
         )
+    MeasurementEvent.objects.bulk_create(events, batch_size=2000)
     return created, updated, len(rows) - created - updated

@@ -180,12 +180,16 @@ class EventKind(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
     CORRECTED = "corrected", "Corrected"
     COMMENTED = "commented", "Commented"
+    # A value changed by an import or the API (old and new value kept); a partner's change of a
+    # disputed value is recorded as its answer (corrected) instead.
+    REPLACED = "replaced", "Replaced"
 
 
 class MeasurementEvent(models.Model):
     """One step of a value's verification: the district verifies or disputes it (with a reason),
-    the Lead Partner answers a dispute with a correction or a comment. The trail behind a value's
-    verification state, shown with its provenance."""
+    the Lead Partner answers a dispute with a correction or a comment, an import or the API
+    replaces it (old and new value). The trail behind a value's verification state, shown with
+    its provenance."""
 
     measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=EventKind.choices)
@@ -208,6 +212,10 @@ class MeasurementEvent(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="corrected") | Q(new_value__isnull=False),
                 name="measurement_event_correction_has_value",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="replaced") | Q(new_value__isnull=False, old_value__isnull=False),
+                name="measurement_event_replacement_has_values",
             ),
         ]
 

@@ -13,11 +13,23 @@ the REST API's upsert, and a corrected value on the value's page, indicators/ver
   baseline).
 - Everyone else writes nothing.
 
+Replacing a value that exists (a re-import or an API upsert with another value):
+- a value the district verified is not changed by Lead Partner staff: the row is refused (the
+  district disputes it first if it is wrong, and the partner then corrects it);
+- a disputed value changed by Lead Partner staff is the partner's answer to the dispute: recorded
+  as a correction (old and new value, who), back to reported for the district to verify, as the
+  answer form does (indicators/verification.py);
+- any other change (a reported value; district staff changing a verified or disputed value) is
+  recorded as a replacement with the old and new value and who; the value goes back to reported.
+The value's trail keeps every step, the dispute's reason included.
+
 A school outside the user's scope is answered as an unknown one (the callers' message), so a
 refusal never tells that a school exists; the reasons below are only given for schools the user
 can see."""
 
 from collections import defaultdict
+
+from django.utils import timezone
 
 from turnaround.roles import viewer_for
 
@@ -65,6 +77,25 @@ class WriteRule:
             f"school {school.state_id} ({terms}): values of periods outside the contract are the "
             "district's to write."
         )
+
+    def overwrite_refusal(self, current, new_value):
+        """None where the user may change the existing value `current` to `new_value`, else why."""
+        if current.value == new_value or current.verification != "verified" or not self.viewer.is_partner:
+            return None
+        when = f" on {timezone.localtime(current.verified_at):%Y-%m-%d}" if current.verified_at else ""
+        return (
+            f"The district verified the value {current.value:g}{when}; it cannot be replaced by "
+            f"{new_value:g}. If it is wrong, ask the district to dispute it, then correct it."
+        )
+
+    def change_kind(self, current):
+        """The event that records a change of `current`: the partner's answer to a dispute, or a
+        replacement."""
+        from .models import EventKind
+
+        if current.verification == "disputed" and self.viewer.is_partner:
+            return EventKind.CORRECTED
+        return EventKind.REPLACED
 
 
 def write_refusal(user, school, period_end):

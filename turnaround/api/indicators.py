@@ -12,6 +12,7 @@ from indicators.imports import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     LimitedUploadHandler,
+    RowsRefused,
     import_measurements,
     validate,
 )
@@ -218,13 +219,19 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             raise exceptions.ValidationError(shape_errors if isinstance(body, list) else shape_errors[0])
         items = body if isinstance(body, list) else [body]
         rows, errors = validate(list(enumerate(items)), request.user)
+        if not errors:
+            try:
+                created, updated, unchanged = write_checked_measurements(
+                    rows, request.user, source=Source.API
+                )
+            except RowsRefused as refused:  # a value verified since the check: nothing was written
+                errors = refused.errors
         if errors:
             per_item = [{} for _ in items]
             for error in errors:
                 field = error["column"] or "non_field_errors"
                 per_item[error["line"]].setdefault(field, []).append(error["message"])
             raise exceptions.ValidationError(per_item if isinstance(body, list) else per_item[0])
-        created, updated, unchanged = write_checked_measurements(rows, request.user, source=Source.API)
         written = Measurement.objects.select_related("school", "indicator", "supplied_by").filter(
             _keys_filter(rows)
         )
