@@ -46,6 +46,9 @@ OPTIONAL_COLUMNS = ["student_group"]
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_STORED_ERRORS = 1000
+# No indicator's value comes near this (a count of incidents, an enrolment); sums of a year's
+# values over a state's schools stay far from a float's limits.
+MAX_ABS_VALUE = 1_000_000_000
 EARLIEST = date(2000, 1, 1)
 MAX_PERIOD_DAYS = 366
 # A period may end a little in the future (a month still under way), not more.
@@ -537,11 +540,17 @@ def _date(raw, column, problem):
 
 def parse_value(raw, indicator, problem):
     """A number within the indicator's plausible range, or None after `problem(column, message)`:
-    the file import's check of a value, also that of a corrected value (indicators/verification.py)."""
+    the check of a value on every path that writes one (file import, API, a corrected value in
+    indicators/verification.py, the admin through Measurement.clean). Not a finite number, or
+    past MAX_ABS_VALUE whatever the indicator (counts have no largest value), is refused: a
+    value like 1e308 would overflow the engine's sums in the nightly recompute."""
     if isinstance(raw, bool):
         raw = None
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer past any float (a JSON number of 400 digits)
+            value = math.inf
     else:
         text = str(raw or "").strip()
         if not text:
@@ -554,6 +563,9 @@ def parse_value(raw, indicator, problem):
             return None
     if not math.isfinite(value):
         problem("value", "The value is not a finite number.")
+        return None
+    if abs(value) > MAX_ABS_VALUE:
+        problem("value", f"{value:g} is past the largest value the portal stores ({MAX_ABS_VALUE:,.0f}).")
         return None
     if indicator is not None:
         unit = f" ({indicator.get_unit_display()})" if indicator.unit != "count" else ""

@@ -174,6 +174,20 @@ class Measurement(models.Model):
     def __str__(self):
         return f"{self.indicator.code} {self.school} {self.period_start}..{self.period_end}: {self.value}"
 
+    def clean(self):
+        """The value's checks of every other write path (indicators/imports.py, parse_value), for
+        forms on the model (the admin)."""
+        from django.core.exceptions import ValidationError
+
+        from .imports import parse_value
+
+        if self.value is None or self.indicator_id is None:
+            return
+        problems = []
+        parse_value(self.value, self.indicator, lambda column, message: problems.append(message))
+        if problems:
+            raise ValidationError({"value": problems})
+
 
 class EventKind(models.TextChoices):
     VERIFIED = "verified", "Verified"
