@@ -324,3 +324,19 @@ def test_the_upload_page_still_checks_csrf(contract, program):
     upload = SimpleUploadedFile("values.csv", (HEADER + line(contract)).encode())
     assert client.post(reverse("indicators:import_new"), {"file": upload}).status_code == 403
     assert not MeasurementImport.objects.exists()
+
+
+def test_a_good_workbook_through_the_api_and_the_page_is_applied(client, contract, program):
+    data = workbook_bytes(good_rows(contract))
+    response = client_for(program).post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile("good.xlsx", data)}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["rows_created"] == 1
+    client.force_login(program)
+    rows = good_rows(contract)
+    rows[1][-1] = 93
+    upload = SimpleUploadedFile("good2.xlsx", workbook_bytes(rows))
+    client.post(reverse("indicators:import_new"), {"file": upload})
+    record = MeasurementImport.objects.get(file_name="good2.xlsx")
+    assert (record.status, record.rows_updated) == ("applied", 1), record.errors
