@@ -130,3 +130,30 @@ def test_the_admins_form_checks_the_value_as_well(contract):
     value.indicator = indicator("attendance_rate")
     with pytest.raises(ValidationError, match="above the largest attendance rate"):
         value.full_clean()
+
+
+def test_an_oversized_json_body_is_refused_before_it_is_parsed(contract, program, monkeypatch):
+    from rest_framework.parsers import JSONParser
+
+    from turnaround.api import indicators as api
+
+    monkeypatch.setattr(api, "MAX_MEASUREMENTS_BODY_BYTES", 10_000)
+    parsed = []
+    original = JSONParser.parse
+    monkeypatch.setattr(
+        JSONParser, "parse", lambda self, *a, **k: parsed.append(1) or original(self, *a, **k)
+    )
+    body = [
+        {
+            "school_id": school(contract).state_id,
+            "indicator": "attendance_rate",
+            "period_start": f"2024-09-{day:02d}",
+            "period_end": f"2024-09-{day:02d}",
+            "value": 90,
+        }
+        for day in range(1, 29)
+    ] * 3
+    response = client_for(program).post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 400
+    assert "The request is larger than" in response.json()["non_field_errors"][0]
+    assert parsed == [] and not Measurement.objects.exists()
