@@ -147,12 +147,13 @@ def test_an_oversized_json_body_is_refused_before_it_is_parsed(contract, program
         {
             "school_id": school(contract).state_id,
             "indicator": "attendance_rate",
-            "period_start": f"2024-09-{day:02d}",
-            "period_end": f"2024-09-{day:02d}",
+            "period_start": f"2024-{month:02d}-{day:02d}",
+            "period_end": f"2024-{month:02d}-{day:02d}",
             "value": 90,
         }
+        for month in (9, 10, 11)
         for day in range(1, 29)
-    ] * 3
+    ]
     response = client_for(program).post("/api/v1/measurements/", body, format="json")
     assert response.status_code == 400
     assert "The request is larger than" in response.json()["non_field_errors"][0]
