@@ -340,3 +340,37 @@ def test_a_good_workbook_through_the_api_and_the_page_is_applied(client, contrac
     client.post(reverse("indicators:import_new"), {"file": upload})
     record = MeasurementImport.objects.get(file_name="good2.xlsx")
     assert (record.status, record.rows_updated) == ("applied", 1), record.errors
+
+
+def test_a_far_row_without_a_dimension_is_refused_as_it_streams(contract, program, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 1_000)
+
+    def far_row(xml):
+        xml = re.sub(rb'<dimension ref="[A-Z0-9:]+" ?/>', b"", xml)
+        return xml.replace(
+            b"</sheetData>", b'<row r="1000000"><c r="A1000000"><v>1</v></c></row></sheetData>'
+        )
+
+    data = rewrite_part(workbook_bytes(good_rows(contract)), "xl/worksheets/sheet1.xml", far_row)
+    tracemalloc.start()
+    try:
+        record = run(program, data, "far.xlsx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert_refused(record, "more than 1,000 rows (blank lines count)")
+    assert peak < 4 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+def test_a_long_csv_field_is_refused_in_bounded_memory(contract, program):
+    data = (
+        HEADER + line(contract) + "X" * 5_000_000 + ",attendance_rate,2024-10-01,2024-10-31,90\n"
+    ).encode()
+    tracemalloc.start()
+    try:
+        record = import_measurements(io.BytesIO(data), "long.csv", program, channel="command")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert_refused(record, "Line 3 is longer than 4,096 characters")
+    assert peak < 1024 * 1024, f"peak {peak:,} bytes"
