@@ -174,18 +174,36 @@ class Measurement(models.Model):
     def __str__(self):
         return f"{self.indicator.code} {self.school} {self.period_start}..{self.period_end}: {self.value}"
 
+    def clean(self):
+        """The value's checks of every other write path (indicators/imports.py, parse_value), for
+        forms on the model (the admin)."""
+        from django.core.exceptions import ValidationError
+
+        from .imports import parse_value
+
+        if self.value is None or self.indicator_id is None:
+            return
+        problems = []
+        parse_value(self.value, self.indicator, lambda column, message: problems.append(message))
+        if problems:
+            raise ValidationError({"value": problems})
+
 
 class EventKind(models.TextChoices):
     VERIFIED = "verified", "Verified"
     DISPUTED = "disputed", "Disputed"
     CORRECTED = "corrected", "Corrected"
     COMMENTED = "commented", "Commented"
+    # A value changed by an import or the API (old and new value kept); a partner's change of a
+    # disputed value is recorded as its answer (corrected) instead.
+    REPLACED = "replaced", "Replaced"
 
 
 class MeasurementEvent(models.Model):
     """One step of a value's verification: the district verifies or disputes it (with a reason),
-    the Lead Partner answers a dispute with a correction or a comment. The trail behind a value's
-    verification state, shown with its provenance."""
+    the Lead Partner answers a dispute with a correction or a comment, an import or the API
+    replaces it (old and new value). The trail behind a value's verification state, shown with
+    its provenance."""
 
     measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=EventKind.choices)
@@ -208,6 +226,10 @@ class MeasurementEvent(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="corrected") | Q(new_value__isnull=False),
                 name="measurement_event_correction_has_value",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="replaced") | Q(new_value__isnull=False, old_value__isnull=False),
+                name="measurement_event_replacement_has_values",
             ),
         ]
 

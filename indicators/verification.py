@@ -13,6 +13,7 @@ from turnaround.roles import viewer_for
 
 from .imports import parse_value
 from .models import EventKind, Measurement, MeasurementEvent, Source, Verification
+from .write_rule import write_refusal
 
 MAX_REASON = 2000
 
@@ -24,7 +25,8 @@ def can_verify(user):
 
 
 def can_answer(user):
-    """Lead Partner program staff (for their organization's schools, which are all they see)."""
+    """Lead Partner program staff (for their organization's schools, which are all they see;
+    `answer` applies the write rule of indicators/write_rule.py to the value)."""
     viewer = viewer_for(user)
     return viewer.is_admin or viewer.is_program
 
@@ -94,6 +96,9 @@ def answer(user, measurement, value="", comment=""):
         raise PermissionDenied("Only Lead Partner program staff answer disputes.")
     if measurement.verification != Verification.DISPUTED:
         raise ValidationError("Only a disputed value can be answered.")
+    refusal = write_refusal(user, measurement.school, measurement.period_end)
+    if refusal:
+        raise PermissionDenied(refusal)
     comment = (comment or "").strip()
     if len(comment) > MAX_REASON:
         raise ValidationError({"comment": f"At most {MAX_REASON} characters."})

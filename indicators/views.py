@@ -7,17 +7,20 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import FormView
 
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
 
 from . import verification
 from .forms import AnswerForm, DisputeForm, MeasurementFilterForm, MeasurementImportForm
-from .imports import REQUIRED_COLUMNS, can_import, import_measurements
+from .imports import REQUIRED_COLUMNS, LimitedUploadHandler, can_import, import_measurements
 from .models import ImportStatus, Indicator, Measurement, MeasurementImport, Verification
+from .write_rule import write_refusal
 
 
 class ImportListView(ScopedListView):
@@ -41,13 +44,20 @@ class ImportDetailView(ScopedDetailView):
     context_object_name = "import"
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # checked below, once the upload handler is in place
 class ImportCreateView(LoginRequiredMixin, FormView):
-    """The upload page: district staff and Lead Partner program staff only (404 for others)."""
+    """The upload page: district staff and Lead Partner program staff only (404 for others).
+    The upload is stored only up to the import's byte limit (LimitedUploadHandler); the CSRF check
+    reads the request body, so it runs after the handler is installed."""
 
     form_class = MeasurementImportForm
     template_name = "indicators/import_form.html"
 
     def dispatch(self, request, *args, **kwargs):
+        request.upload_handlers.insert(0, LimitedUploadHandler(request))
+        return csrf_protect(self._dispatch)(request, *args, **kwargs)
+
+    def _dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not can_import(request.user):
             raise Http404("No import page for this user.")
         return super().dispatch(request, *args, **kwargs)
@@ -137,7 +147,8 @@ def _detail_context(request, measurement, dispute_form=None, answer_form=None):
         "measurement": measurement,
         "events": measurement.events.select_related("user"),
         "can_verify": verification.can_verify(user),
-        "can_answer": verification.can_answer(user),
+        "can_answer": verification.can_answer(user)
+        and write_refusal(user, measurement.school, measurement.period_end) is None,
         "dispute_form": dispute_form or DisputeForm(),
         "answer_form": answer_form or AnswerForm(),
     }

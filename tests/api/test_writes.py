@@ -179,7 +179,7 @@ def test_one_bad_measurement_rejects_the_list_with_a_message_per_item_and_field(
     response = api("program_p").post("/api/v1/measurements/", body[:3])
     errors = response.json()
     assert errors[0] == {}
-    assert errors[1] == {"school_id": [f"The school {school_c.state_id} is not one of your schools."]}
+    assert errors[1] == {"school_id": [f"No school has the id {school_c.state_id}."]}  # as unknown
     assert errors[2]["indicator"] == ["Unknown indicator 'happiness'."]
     assert errors[2]["value"] == ["'lots' is not a number."]
     assert "before it starts" in errors[2]["period_end"][0]

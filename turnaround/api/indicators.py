@@ -8,7 +8,14 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from indicators.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_measurements, validate
+from indicators.imports import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    LimitedUploadHandler,
+    RowsRefused,
+    import_measurements,
+    validate,
+)
 from indicators.imports import write_measurements as write_checked_measurements
 from indicators.models import (
     ImportStatus,
@@ -26,6 +33,9 @@ from .schools import ReadCreateUpdateViewSet
 # One request upserts at most this many measurements (a month of a large district's values is
 # a few thousand); larger loads go through imports/.
 MAX_MEASUREMENTS_PER_REQUEST = 5000
+# ... and its JSON body at most this many bytes (5,000 measurements take under 1 MB), refused on
+# the declared length before the body is read: DRF's JSON parser reads a body whole.
+MAX_MEASUREMENTS_BODY_BYTES = 5 * 1024 * 1024
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -196,6 +206,19 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         Every object is checked first: any error rejects them all, with the messages per field
         (for a list, a list of such objects in the same order). The statuses of the contracts
         covering the schools are recomputed shortly after."""
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_MEASUREMENTS_BODY_BYTES:
+            raise exceptions.ValidationError(
+                {
+                    "non_field_errors": [
+                        f"The request is larger than {MAX_MEASUREMENTS_BODY_BYTES // (1024 * 1024)} MB; "
+                        "send fewer measurements a request, or a file to imports/."
+                    ]
+                }
+            )
         body = request.data
         if isinstance(body, list) and not body:
             raise exceptions.ValidationError({"non_field_errors": ["Send at least one measurement."]})
@@ -212,13 +235,19 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             raise exceptions.ValidationError(shape_errors if isinstance(body, list) else shape_errors[0])
         items = body if isinstance(body, list) else [body]
         rows, errors = validate(list(enumerate(items)), request.user)
+        if not errors:
+            try:
+                created, updated, unchanged = write_checked_measurements(
+                    rows, request.user, source=Source.API
+                )
+            except RowsRefused as refused:  # a value verified since the check: nothing was written
+                errors = refused.errors
         if errors:
             per_item = [{} for _ in items]
             for error in errors:
                 field = error["column"] or "non_field_errors"
                 per_item[error["line"]].setdefault(field, []).append(error["message"])
             raise exceptions.ValidationError(per_item if isinstance(body, list) else per_item[0])
-        created, updated, unchanged = write_checked_measurements(rows, request.user, source=Source.API)
         written = Measurement.objects.select_related("school", "indicator", "supplied_by").filter(
             _keys_filter(rows)
         )
@@ -275,7 +304,9 @@ class MeasurementImportSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="A UTF-8 CSV file (or .xlsx workbook) with the columns "
-        "school_id,indicator,period_start,period_end,value (optionally student_group)."
+        "school_id,indicator,period_start,period_end,value (optionally student_group).",
+        # An empty file is refused by the import, which records why.
+        allow_empty_file=True,
     )
 
 
@@ -300,6 +331,12 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def may_write(self, viewer):
         return viewer.is_admin or viewer.is_district or viewer.is_program
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body: an upload is stored only up to the import's byte limit.
+        if request.method == "POST":
+            request.upload_handlers.insert(0, LimitedUploadHandler(request))
+        return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
