@@ -3,9 +3,8 @@ themselves with their provenance and verification."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -46,7 +45,7 @@ class ImportDetailView(ScopedDetailView):
 
 @method_decorator(csrf_exempt, name="dispatch")  # checked below, once the upload handler is in place
 class ImportCreateView(LoginRequiredMixin, FormView):
-    """The upload page: district staff and Lead Partner program staff only (404 for others).
+    """The upload page: district staff and Lead Partner program staff only (403 for others).
     The upload is stored only up to the import's byte limit (LimitedUploadHandler); the CSRF check
     reads the request body, so it runs after the handler is installed."""
 
@@ -59,7 +58,8 @@ class ImportCreateView(LoginRequiredMixin, FormView):
 
     def _dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not can_import(request.user):
-            raise Http404("No import page for this user.")
+            # The page is no secret (the imports list is read by more roles): refused, not hidden.
+            raise PermissionDenied("Only district staff and Lead Partner program staff import values.")
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -237,11 +237,11 @@ def test_a_rejected_upload_shows_every_bad_row(client, contract, program):
     assert not Measurement.objects.exists()
 
 
-def test_the_upload_page_is_404_for_field_staff_and_imports_are_scoped(client, contract, program):
+def test_the_upload_page_is_403_for_field_staff_and_imports_are_scoped(client, contract, program):
     run(program, f"{school_ids(contract)[0]},attendance_rate,2024-09-01,2024-09-30,90")
     record = MeasurementImport.objects.get()
     client.force_login(user_with_role(Role.PARTNER_FIELD, contract.lead_partner))
-    assert client.get(reverse("indicators:import_new")).status_code == 404
+    assert client.get(reverse("indicators:import_new")).status_code == 403  # the page is no secret
     assert client.get(reverse("indicators:import_detail", args=[record.pk])).status_code == 404
     client.force_login(user_with_role(Role.DISTRICT_STAFF, ContractFactory().district))
     assert client.get(reverse("indicators:import_detail", args=[record.pk])).status_code == 404

@@ -358,21 +358,7 @@ ADMIN_LOGOUT = "admin:logout"  # sends anyone not signed in as staff to the admi
 # Where the code answers otherwise today. Key: (route, method, role); each case of that key (tenant
 # A's object, tenant B's) that mismatches is an expected failure. A key here whose cases all pass
 # fails the test: remove it.
-KNOWN_GAPS = {
-    # indicators/views.py (found by this walk): the import page answers 404, not 403, to state and
-    # field staff (who see the imports list) and to a user without a role.
-    **{
-        ("indicators:import_new", method, role): "walk finding: the import page answers 404, not 403, "
-        "to a role that may not import"
-        for method in ("GET", "POST")
-        for role in (STATE, FIELD, NO_ROLE)
-    },
-    # Writes beyond the contract.
-    ("api:measurement-list", "POST", f"{PROGRAM}: terminated contract's school"): "issue 13 finding: "
-    "program staff write measurements for schools of contracts no longer in force",
-    ("indicators:import_new", "POST", f"{PROGRAM}: terminated contract's school"): "issue 13 finding: "
-    "program staff import measurements for schools of contracts no longer in force",
-}
+KNOWN_GAPS = {}
 
 
 # Cases beyond the plain walk: a request the plain walk's minimal bodies cannot make.
