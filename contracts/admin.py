@@ -29,7 +29,7 @@ class ProposalInline(admin.TabularInline):
 
 
 @admin.register(Rfp)
-class RfpAdmin(admin.ModelAdmin):
+class RfpAdmin(SimpleHistoryAdmin):
     list_display = ["title", "district", "authority", "issued_on", "proposals_due_on", "status"]
     list_filter = ["status", "authority", "district__state"]
     search_fields = ["title", "district__name"]
@@ -40,7 +40,7 @@ class RfpAdmin(admin.ModelAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(SimpleHistoryAdmin):
     list_display = ["organization", "rfp", "submitted_on", "score", "status"]
     list_filter = ["status"]
     search_fields = ["organization__name", "rfp__title"]
@@ -195,7 +195,7 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContractReview)
-class ContractReviewAdmin(admin.ModelAdmin):
+class ContractReviewAdmin(SimpleHistoryAdmin):
     list_display = ["contract", "contract_year", "review_date", "recommendation", "reviewer"]
     list_filter = ["recommendation", "contract_year"]
     search_fields = ["contract__name", "findings"]

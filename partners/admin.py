@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     FieldVisit,
@@ -13,7 +14,7 @@ from .models import (
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "short_name", "kind", "home_state", "founded_year", "visit_edit_window_days"]
     list_filter = ["kind", "home_state"]
     search_fields = ["name", "short_name"]
@@ -50,7 +51,7 @@ class ServiceAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityPartnerDesignation)
-class PriorityPartnerDesignationAdmin(admin.ModelAdmin):
+class PriorityPartnerDesignationAdmin(SimpleHistoryAdmin):
     list_display = ["organization", "state", "designated_on", "expires_on"]
     list_filter = ["state", "service_areas"]
     search_fields = ["organization__name"]
@@ -67,7 +68,7 @@ class FollowUpInline(admin.TabularInline):
 
 
 @admin.register(FieldVisit)
-class FieldVisitAdmin(admin.ModelAdmin):
+class FieldVisitAdmin(SimpleHistoryAdmin):
     list_display = ["visit_date", "school", "organization", "staff", "mode", "duration_minutes"]
     list_filter = ["mode", "organization"]
     search_fields = ["school__name", "staff__username", "people_met", "progress", "barriers"]
@@ -79,7 +80,7 @@ class FieldVisitAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(SimpleHistoryAdmin):
     list_display = ["description", "owner", "due_on", "done_on", "visit"]
     list_filter = ["done_on"]
     search_fields = ["description", "owner", "closing_note"]
