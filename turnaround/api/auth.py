@@ -2,6 +2,8 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -46,6 +48,9 @@ class TokenRequestThrottle(AnonRateThrottle):
     scope = "token"
 
 
+# Not in the request's transaction: a refused request rolls it back, and the security log's entry
+# of the failed sign-in must stay (issue_token has a transaction of its own).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class ObtainTokenView(APIView):
     """Exchange a username and password for an API token."""
 
