@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from turnaround.admin import ReadOnlyHistoryAdmin
 
 from .models import (
     FieldVisit,
@@ -14,7 +15,7 @@ from .models import (
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "short_name", "kind", "home_state", "founded_year", "visit_edit_window_days"]
     list_filter = ["kind", "home_state"]
     search_fields = ["name", "short_name"]
@@ -51,7 +52,7 @@ class ServiceAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityPartnerDesignation)
-class PriorityPartnerDesignationAdmin(SimpleHistoryAdmin):
+class PriorityPartnerDesignationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["organization", "state", "designated_on", "expires_on"]
     list_filter = ["state", "service_areas"]
     search_fields = ["organization__name"]
@@ -68,7 +69,7 @@ class FollowUpInline(admin.TabularInline):
 
 
 @admin.register(FieldVisit)
-class FieldVisitAdmin(SimpleHistoryAdmin):
+class FieldVisitAdmin(ReadOnlyHistoryAdmin):
     list_display = ["visit_date", "school", "organization", "staff", "mode", "duration_minutes"]
     list_filter = ["mode", "organization"]
     search_fields = ["school__name", "staff__username", "people_met", "progress", "barriers"]
@@ -80,7 +81,7 @@ class FieldVisitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(SimpleHistoryAdmin):
+class FollowUpAdmin(ReadOnlyHistoryAdmin):
     list_display = ["description", "owner", "due_on", "done_on", "visit"]
     list_filter = ["done_on"]
     search_fields = ["description", "owner", "closing_note"]

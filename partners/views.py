@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from contracts.views import visible_contracts_prefetch
 from schools.models import School
+from turnaround import histories
 from turnaround.dashboard.queries import contracts_with_status, track_record, track_record_summary
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
@@ -93,7 +94,39 @@ class OrganizationDetailView(ScopedDetailView):
         context["designations"] = visible_designations(user).filter(organization=organization)
         context.update(self_audit(user, organization))
         context["can_designate"] = can_designate(user)
+        context["history"] = organization_history(organization, user)
         return context
+
+
+def organization_history(organization, user):
+    """The organization's changes, and its designations' the user may see (the designation's state
+    decides, as for the designations themselves; removed ones too)."""
+    viewer = viewer_for(user)
+    designations = PriorityPartnerDesignation.history.filter(organization_id=organization.pk)
+    if viewer.is_state:
+        designations = designations.filter(state_id=viewer.state_id)
+    elif viewer.is_district:
+        designations = designations.filter(state__districts__pk=viewer.district_id)
+    elif not viewer.is_admin and not (viewer.is_partner and viewer.organization_id == organization.pk):
+        designations = designations.none()
+    return histories.history_entries(
+        [
+            histories.Source(
+                records=Organization.history.filter(id=organization.pk),
+                kind="Organization",
+                name_of=lambda r: r.name,
+                fields=histories.shown_fields(Organization),
+                related=["home_state"],
+            ),
+            histories.Source(
+                records=designations,
+                kind="Designation",
+                name_of=lambda r: f"priority partner in {r.state}",
+                fields=histories.shown_fields(PriorityPartnerDesignation),
+                related=["state", "designated_by"],
+            ),
+        ]
+    )
 
 
 def self_audit(user, organization):
@@ -297,7 +330,30 @@ class VisitUpdateView(OwnVisitMixin, VisitFormMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["editing"] = True
+        context["history"] = visit_history(context["form"].instance)
         return context
+
+
+def visit_history(visit):
+    """A visit's changes and its follow-ups' (added, edited, closed, removed)."""
+    return histories.history_entries(
+        [
+            histories.Source(
+                records=FieldVisit.history.filter(id=visit.pk),
+                kind="Visit",
+                name_of=lambda r: f"{r.visit_date:%b %-d, %Y}",
+                fields=histories.shown_fields(FieldVisit, exclude=["organization", "staff"]),
+                related=["school", "corrects"],
+            ),
+            histories.Source(
+                records=FollowUp.history.filter(visit_id=visit.pk),
+                kind="Follow-up",
+                name_of=lambda r: r.description,
+                fields=histories.shown_fields(FollowUp, exclude=["visit"]),
+                related=["closed_by"],
+            ),
+        ]
+    )
 
 
 class VisitDeleteView(OwnVisitMixin, LogVisitAccessMixin, VisitTabsMixin, TemplateView):

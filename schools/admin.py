@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from turnaround.admin import ReadOnlyHistoryAdmin
 from turnaround.roles import viewer_for
 
 from .models import (
@@ -39,7 +39,7 @@ class PartnershipZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(School)
-class SchoolAdmin(SimpleHistoryAdmin):
+class SchoolAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "state_id", "district", "level", "grade_span", "enrolment", "feeds_into"]
     list_filter = ["level", "district__state", "district"]
     search_fields = ["name", "state_id"]
@@ -54,7 +54,7 @@ class ClusterMembershipInline(admin.TabularInline):
 
 
 @admin.register(ClusterMembership)
-class ClusterMembershipAdmin(SimpleHistoryAdmin):
+class ClusterMembershipAdmin(ReadOnlyHistoryAdmin):
     """Memberships are edited with their cluster; here for their history (who added or removed a
     school, and when)."""
 
@@ -109,7 +109,7 @@ class DistrictCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(NonSchoolDay)
-class NonSchoolDayAdmin(DistrictCalendarAdmin, SimpleHistoryAdmin):
+class NonSchoolDayAdmin(DistrictCalendarAdmin, ReadOnlyHistoryAdmin):
     """The district calendar's non-school days. Saves and deletes recompute the presence of the
     district's schools through the signals."""
 

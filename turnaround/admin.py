@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ApiToken, SecurityEvent, UserProfile
@@ -18,6 +19,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """The admin's history view of a model (django-simple-history), to read: a past version is
+    shown, never reverted to or edited (the audit trail is not editable)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("The history is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class UserProfileInline(admin.StackedInline):
@@ -48,7 +59,7 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(UserProfile)
-class UserProfileAdmin(SimpleHistoryAdmin):
+class UserProfileAdmin(ReadOnlyHistoryAdmin):
     list_display = ["user", "role", "district", "state", "organization", "title"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]

@@ -4,6 +4,8 @@ import pytest
 from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
 
+from tests.views.conftest import world  # noqa: F401  the shared fixture
+
 
 @contextmanager
 def request_by(user, address="203.0.113.7"):
