@@ -198,6 +198,7 @@ class FieldVisitListView(VisitTabsMixin, ScopedListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         mark_editable(context["visits"], self.request.user)
+        attach_histories(context["visits"])
         if can_set_edit_window(self.request.user):
             organization = Organization.objects.get(pk=viewer_for(self.request.user).organization_id)
             context["edit_window_form"] = EditWindowForm(instance=organization)
@@ -334,25 +335,45 @@ class VisitUpdateView(OwnVisitMixin, VisitFormMixin, TemplateView):
         return context
 
 
-def visit_history(visit):
-    """A visit's changes and its follow-ups' (added, edited, closed, removed)."""
+def attach_histories(visits):
+    """Each visit of a list with `changes`: its history and its follow-ups', where it was edited
+    or a follow-up changed after it was logged (two queries for the whole page)."""
+    visits = list(visits)
+    by_visit = {visit.pk: [] for visit in visits}
+    for entry in visit_history(None, ids=list(by_visit), limit=None):
+        record = entry["record"]
+        by_visit[getattr(record, "visit_id", record.id)].append(entry)
+    for visit in visits:
+        entries = by_visit[visit.pk]
+        edited = any(e["action"] != "created" for e in entries) or any(
+            e["kind"] == "Follow-up" and e["when"] > visit.created_at for e in entries
+        )
+        visit.changes = entries if edited else []
+    return visits
+
+
+def visit_history(visit, ids=None, limit=histories.HISTORY_LIMIT):
+    """A visit's changes and its follow-ups' (added, edited, closed, removed); or those of the
+    visits `ids`."""
+    ids = ids if ids is not None else [visit.pk]
     return histories.history_entries(
         [
             histories.Source(
-                records=FieldVisit.history.filter(id=visit.pk),
+                records=FieldVisit.history.filter(id__in=ids),
                 kind="Visit",
                 name_of=lambda r: f"{r.visit_date:%b %-d, %Y}",
                 fields=histories.shown_fields(FieldVisit, exclude=["organization", "staff"]),
                 related=["school", "corrects"],
             ),
             histories.Source(
-                records=FollowUp.history.filter(visit_id=visit.pk),
+                records=FollowUp.history.filter(visit_id__in=ids),
                 kind="Follow-up",
                 name_of=lambda r: r.description,
                 fields=histories.shown_fields(FollowUp, exclude=["visit"]),
                 related=["closed_by"],
             ),
-        ]
+        ],
+        limit,
     )
 
 

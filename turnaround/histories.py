@@ -78,7 +78,8 @@ def _verbose(record, name):
 
 
 def history_entries(sources, limit=HISTORY_LIMIT):
-    """The latest changes of all sources, newest first: [{when, who, kind, what, action, changes}],
+    """The latest changes of all sources (`limit` None: all), newest first: [{when, who, kind, what,
+    action, changes, record}],
     `changes` a list of "field: old → new" (a created row: its values; a removed row: the values it
     had). A save that changed none of the shown fields is left out."""
     entries = []
@@ -120,7 +121,7 @@ def history_entries(sources, limit=HISTORY_LIMIT):
                     "what": source.name_of(record),
                     "action": ACTIONS[record.history_type],
                     "changes": changes,
-                    "object_id": record.id,
+                    "record": record,
                 }
             )
     entries.sort(key=lambda e: e["when"], reverse=True)

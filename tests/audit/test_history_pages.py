@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from contracts.models import ContractReview, Proposal, Rfp
-from partners.models import Organization, PriorityPartnerDesignation
+from partners.models import FollowUp, Organization, PriorityPartnerDesignation
 from schools.models import NonSchoolDay
 from tests.api.conftest import client_for
 from tests.factories import SchoolFactory
@@ -135,3 +135,20 @@ def test_the_admins_history_view_reads_and_never_reverts(client, world, acting_a
     assert client.post(revert, {"name": "reverted"}).status_code == 403
     obj.refresh_from_db()
     assert obj.name.endswith("renamed")
+
+
+def test_the_visit_list_shows_an_edited_visits_changes_to_its_readers(client, world, acting_as):
+    visit, author = world.visit_a, world.users["field_p"]
+    url = reverse("partners:visits")
+    assert 'data-testid="visit-history"' not in page(client, world.users["district_a"], url)  # as logged
+    follow_up = FollowUp.objects.create(
+        visit=visit, description="Send the roster", owner="Coach", due_on=date(2024, 10, 20)
+    )
+    with acting_as(author):
+        visit.progress = "Coached the grade 4 team."
+        visit.save()
+        follow_up.delete()
+    html = page(client, world.users["district_a"], url)
+    assert "progress: Coached grade 3 team. → Coached the grade 4 team." in html
+    assert "Send the roster" in html and "removed" in html
+    assert "Coached the grade 4 team." not in page(client, world.users["district_c"], url)
