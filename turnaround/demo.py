@@ -1099,8 +1099,9 @@ class DemoBuilder:
                 "is_superuser": is_superuser,
             },
         )
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+        if not user.check_password(PASSWORD):  # reset only when changed: each reset is logged
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
         return user
 
     # a contract and everything it carries ------------------------------------------------------
