@@ -352,6 +352,11 @@ def attach_histories(visits):
     return visits
 
 
+def focus_labels(value):
+    labels = dict(VisitFocus.choices)
+    return ", ".join(labels.get(v, str(v)) for v in value) if isinstance(value, list) else str(value)
+
+
 def visit_history(visit, ids=None, limit=histories.HISTORY_LIMIT):
     """A visit's changes and its follow-ups' (added, edited, closed, removed); or those of the
     visits `ids`."""
@@ -364,6 +369,7 @@ def visit_history(visit, ids=None, limit=histories.HISTORY_LIMIT):
                 name_of=lambda r: f"{r.visit_date:%b %-d, %Y}",
                 fields=histories.shown_fields(FieldVisit, exclude=["organization", "staff"]),
                 related=["school", "corrects"],
+                labels={"focus": focus_labels},
             ),
             histories.Source(
                 records=FollowUp.history.filter(visit_id__in=ids),

@@ -116,9 +116,11 @@ def test_the_visit_edit_page_shows_the_visits_changes(client, world, acting_as):
     visit, author = world.visit_a, world.users["field_p"]
     with acting_as(author):
         visit.progress = "Coached the grade 4 team."
+        visit.focus = ["instructional_support", "principal_check_in"]
         visit.save()
     html = page(client, author, reverse("partners:visit_edit", args=[visit.pk]))
     assert "progress: Coached grade 3 team. → Coached the grade 4 team." in html
+    assert "focus: Instructional support → Instructional support, Principal check-in" in html
 
 
 @pytest.mark.parametrize("app, model", [("partners", "organization"), ("schools", "school")])
