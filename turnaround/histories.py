@@ -4,8 +4,8 @@ each entry with who, when, what and, per field, the old and the new value.
 A page lists its sources: the historical records of a model narrowed to what the page is about
 (and the user may see), what to call a row, and the fields to show. See the contract page
 (contracts/contract_page.py) for the first user; `templates/includes/change_history.html` draws
-the list. Histories are read-only everywhere: no page edits them and the admin's history view does
-not revert (SIMPLE_HISTORY_REVERT_DISABLED)."""
+the list. Histories are read-only everywhere: no page edits them and the admin's history view
+(turnaround.admin.ReadOnlyHistoryAdmin) shows past versions without reverting to them."""
 
 from dataclasses import dataclass, field
 
@@ -79,9 +79,8 @@ def _verbose(record, name):
 
 def history_entries(sources, limit=HISTORY_LIMIT):
     """The latest changes of all sources (`limit` None: all), newest first: [{when, who, kind, what,
-    action, changes, record}],
-    `changes` a list of "field: old → new" (a created row: its values; a removed row: the values it
-    had). A save that changed none of the shown fields is left out."""
+    action, changes, record}], `changes` a list of "field: old → new" (a created row: its values; a
+    removed row: the values it had). A save that changed none of the shown fields is left out."""
     entries = []
     for source in sources:
         records = list(
