@@ -154,3 +154,24 @@ def test_the_visit_list_shows_an_edited_visits_changes_to_its_readers(client, wo
     assert "progress: Coached grade 3 team. → Coached the grade 4 team." in html
     assert "Send the roster" in html and "removed" in html
     assert "Coached the grade 4 team." not in page(client, world.users["district_c"], url)
+
+
+def test_district_staff_in_the_admin_read_only_their_own_districts_calendar_history(client, world):
+    staff = world.users["district_a"]
+    staff.is_staff = True
+    staff.save()
+    mine = NonSchoolDay.objects.create(district=world.district_a, date=date(2026, 11, 27), description="Ours")
+    theirs = NonSchoolDay.objects.create(
+        district=world.district_c, date=date(2026, 11, 27), description="Theirs"
+    )
+    gone = NonSchoolDay.objects.create(district=world.district_c, date=date(2026, 12, 24), description="Gone")
+    gone_pk = gone.pk
+    gone.delete()  # found through its history alone
+    client.force_login(staff)
+
+    def history(pk):
+        return client.get(reverse("admin:schools_nonschoolday_history", args=[pk]))
+
+    assert history(mine.pk).status_code == 200
+    assert history(theirs.pk).status_code == 403
+    assert history(gone_pk).status_code == 403
