@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from turnaround.admin import ReadOnlyAdmin
+from turnaround.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 from .models import (
     AutonomyItem,
@@ -29,7 +28,7 @@ class ProposalInline(admin.TabularInline):
 
 
 @admin.register(Rfp)
-class RfpAdmin(admin.ModelAdmin):
+class RfpAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "district", "authority", "issued_on", "proposals_due_on", "status"]
     list_filter = ["status", "authority", "district__state"]
     search_fields = ["title", "district__name"]
@@ -40,7 +39,7 @@ class RfpAdmin(admin.ModelAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ReadOnlyHistoryAdmin):
     list_display = ["organization", "rfp", "submitted_on", "score", "status"]
     list_filter = ["status"]
     search_fields = ["organization__name", "rfp__title"]
@@ -98,7 +97,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(PerformanceContract)
-class PerformanceContractAdmin(SimpleHistoryAdmin):
+class PerformanceContractAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "reference",
         "name",
@@ -149,7 +148,7 @@ class ResponsibilityItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContractAutonomy)
-class ContractAutonomyAdmin(SimpleHistoryAdmin):
+class ContractAutonomyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["contract", "item", "grant"]
     list_filter = ["grant", "item__dimension"]
     search_fields = ["contract__name", "item__text"]
@@ -158,7 +157,7 @@ class ContractAutonomyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContractResponsibility)
-class ContractResponsibilityAdmin(SimpleHistoryAdmin):
+class ContractResponsibilityAdmin(ReadOnlyHistoryAdmin):
     list_display = ["contract", "item", "owner"]
     list_filter = ["owner", "item__area"]
     search_fields = ["contract__name", "item__text"]
@@ -176,7 +175,7 @@ class PreLaunchChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subcontract)
-class SubcontractAdmin(SimpleHistoryAdmin):
+class SubcontractAdmin(ReadOnlyHistoryAdmin):
     list_display = ["supporting_partner", "contract", "services", "start_date", "end_date", "amount"]
     search_fields = ["supporting_partner__name", "contract__name", "services"]
     autocomplete_fields = ["supporting_partner"]
@@ -185,7 +184,7 @@ class SubcontractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(ReadOnlyHistoryAdmin):
     list_display = ["contract", "indicator", "contract_year", "school", "baseline", "target"]
     list_filter = ["contract_year", "indicator__kind", "indicator"]
     search_fields = ["contract__name", "school__name", "indicator__code"]
@@ -195,7 +194,7 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContractReview)
-class ContractReviewAdmin(admin.ModelAdmin):
+class ContractReviewAdmin(ReadOnlyHistoryAdmin):
     list_display = ["contract", "contract_year", "review_date", "recommendation", "reviewer"]
     list_filter = ["recommendation", "contract_year"]
     search_fields = ["contract__name", "findings"]

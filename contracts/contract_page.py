@@ -9,11 +9,14 @@ from django.utils import timezone
 
 from indicators import rules
 from indicators.models import IndicatorStatus, Measurement, StudentGroup
+from turnaround import histories
 
 from .baselines import baseline_year
 from .models import (
     ContractAutonomy,
     ContractResponsibility,
+    ContractReview,
+    ContractSchool,
     PerformanceContract,
     Subcontract,
     Target,
@@ -21,7 +24,7 @@ from .models import (
 from .phases import contract_year_bounds
 
 # The change history shows this many of the latest changes (of the contract and what it carries).
-HISTORY_LIMIT = 40
+HISTORY_LIMIT = histories.HISTORY_LIMIT
 
 
 def phase_timeline(contract, today, drafted_on=None):
@@ -273,73 +276,55 @@ HISTORY_SOURCES = [
         lambda r: f"{r.indicator.name}, year {r.contract_year}, {r.school.name if r.school else 'cluster'}",
         ["baseline", "target"],
     ),
+    (ContractSchool, "School", lambda r: r.school.name, ["school"]),
+    (
+        ContractReview,
+        "Review",
+        lambda r: f"year {r.contract_year}",
+        ["contract_year", "review_date", "reviewer", "recommendation", "findings"],
+    ),
 ]
 RELATED = {
     ContractAutonomy: ["item"],
     ContractResponsibility: ["item"],
     Subcontract: ["supporting_partner"],
     Target: ["indicator", "school"],
+    ContractSchool: ["school"],
+    ContractReview: ["reviewer"],
 }
 
 
-def _display(model, field_name, value):
-    field = model._meta.get_field(field_name)
-    if value is None or value == "":
-        return "—"
-    if field.choices:
-        return dict(field.choices).get(value, value)
-    return str(value)
-
-
 def change_history(contract, limit=HISTORY_LIMIT):
-    """The latest changes of the contract, its autonomies, responsibilities, subcontracts and
-    targets (django-simple-history), newest first, each with the fields it changed."""
-    entries = []
+    """The latest changes of the contract, its autonomies, responsibilities, subcontracts, targets,
+    schools and reviews, and of its cluster's membership (django-simple-history), newest first,
+    each with the fields it changed (turnaround.histories)."""
+    from schools.models import ClusterMembership
+
+    sources = []
     for model, kind, name_of, fields in HISTORY_SOURCES:
         lookup = {"id": contract.pk} if model is PerformanceContract else {"contract_id": contract.pk}
-        records = list(
-            model.history.filter(**lookup)
-            .select_related("history_user", *RELATED.get(model, []))
-            .order_by("-history_date", "-history_id")[:limit]
-        )
-        # Compare each record with the one before it of the same row, when that one is at hand.
-        previous = {}
-        for record in reversed(records):
-            before = previous.get(record.id)
-            changes = []
-            if record.history_type != "-" and before is None:
-                # Created, or the first change at hand: what it says now (a new contract's terms
-                # are on the page already).
-                new_contract = model is PerformanceContract and record.history_type == "+"
-                for field in () if new_contract else fields:
-                    value = getattr(record, field)
-                    if value not in (None, ""):
-                        label = model._meta.get_field(field).verbose_name
-                        changes.append(f"{label}: {_display(model, field, value)}")
-            elif record.history_type == "~":
-                for field in fields:
-                    old, new = getattr(before, field), getattr(record, field)
-                    if old != new:
-                        label = model._meta.get_field(field).verbose_name
-                        changes.append(
-                            f"{label}: {_display(model, field, old)} → {_display(model, field, new)}"
-                        )
-                if not changes:
-                    previous[record.id] = record
-                    continue  # a save that changed nothing the page tracks
-            previous[record.id] = record
-            entries.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user,
-                    "kind": kind,
-                    "what": name_of(record),
-                    "action": {"+": "created", "~": "changed", "-": "removed"}[record.history_type],
-                    "changes": changes,
-                }
+        sources.append(
+            histories.Source(
+                records=model.history.filter(**lookup),
+                kind=kind,
+                name_of=name_of,
+                fields=fields,
+                related=RELATED.get(model, []),
+                # A new contract's terms are on the page already.
+                created_values=model is not PerformanceContract,
             )
-    entries.sort(key=lambda e: e["when"], reverse=True)
-    return entries[:limit]
+        )
+    if contract.cluster_id:
+        sources.append(
+            histories.Source(
+                records=ClusterMembership.history.filter(cluster_id=contract.cluster_id),
+                kind="Cluster",
+                name_of=lambda r: f"{r.school.name} in {r.cluster.name}",
+                fields=["school"],
+                related=["school", "cluster"],
+            )
+        )
+    return histories.history_entries(sources, limit)
 
 
 def statuses_of(contract):

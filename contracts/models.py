@@ -48,6 +48,7 @@ class Rfp(models.Model):
     status = models.CharField(max_length=10, choices=RfpStatus.choices, default=RfpStatus.DRAFT)
 
     objects = RfpQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "RFP"
@@ -115,6 +116,7 @@ class Proposal(models.Model):
     self_audit_rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["rfp", "-score", "organization__name"]
@@ -350,6 +352,10 @@ class ContractSchool(models.Model):
     contract = models.ForeignKey(PerformanceContract, on_delete=models.CASCADE, related_name="school_links")
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="contract_links")
     in_force = models.BooleanField(default=False, editable=False)
+
+    # Which schools a contract covers, and when that changed. `in_force` mirrors the lifecycle
+    # (whose own record is the status history): computed, so kept out of the history.
+    history = HistoricalRecords(excluded_fields=["in_force"])
 
     class Meta:
         ordering = ["contract", "school__name"]
@@ -680,6 +686,7 @@ class ContractReview(models.Model):
     )
 
     objects = ContractChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["contract", "contract_year"]

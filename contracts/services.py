@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import (
     ALLOWED_TRANSITIONS,
@@ -34,7 +35,11 @@ def create_contract(*, created_by=None, schools=None, **fields):
     outside = [s.name for s in schools if s.district_id != contract.district_id]
     if outside:
         raise ValidationError({"schools": f"Not in the contract's district: {', '.join(outside)}."})
-    ContractSchool.objects.bulk_create([ContractSchool(contract=contract, school=s) for s in schools])
+    bulk_create_with_history(
+        [ContractSchool(contract=contract, school=s) for s in schools],
+        ContractSchool,
+        default_user=created_by,
+    )
     ContractAutonomy.objects.bulk_create(
         [ContractAutonomy(contract=contract, item=item) for item in AutonomyItem.objects.all()]
     )
@@ -180,7 +185,11 @@ def select_proposal(proposal, *, user=None, cluster=None, new_cluster_name="", *
         if Cluster.objects.filter(district_id=rfp.district_id, name=name).exists():
             raise ValidationError({"new_cluster_name": f"The district already has a cluster named {name}."})
         cluster = Cluster.objects.create(district_id=rfp.district_id, name=name)
-        ClusterMembership.objects.bulk_create([ClusterMembership(cluster=cluster, school=s) for s in schools])
+        bulk_create_with_history(
+            [ClusterMembership(cluster=cluster, school=s) for s in schools],
+            ClusterMembership,
+            default_user=user,
+        )
     elif cluster.district_id != rfp.district_id:
         raise ValidationError({"cluster": "The cluster must be in the RFP's district."})
     contract = create_contract(
@@ -193,9 +202,10 @@ def select_proposal(proposal, *, user=None, cluster=None, new_cluster_name="", *
         proposal=proposal,
         **terms,
     )
-    rfp.proposals.exclude(pk=proposal.pk).exclude(status=ProposalStatus.WITHDRAWN).update(
-        status=ProposalStatus.NOT_SELECTED
-    )
+    others = list(rfp.proposals.exclude(pk=proposal.pk).exclude(status=ProposalStatus.WITHDRAWN))
+    for other in others:
+        other.status = ProposalStatus.NOT_SELECTED
+    bulk_update_with_history(others, Proposal, ["status"], default_user=user)
     proposal.status = ProposalStatus.SELECTED
     proposal.save(update_fields=["status"])
     rfp.status = RfpStatus.AWARDED
@@ -232,7 +242,7 @@ def set_contract_schools(contract, schools):
         )
     contract.school_links.filter(school_id__in=removed).delete()
     added = [ContractSchool(contract=contract, school_id=pk) for pk in wanted if pk not in current]
-    ContractSchool.objects.bulk_create(added)
+    bulk_create_with_history(added, ContractSchool)
     if added and contract.is_in_force:
         _claim_schools(contract)
     if added or removed:
@@ -248,8 +258,6 @@ def save_target_grid(contract, school, baselines, targets, accountabilities=None
     (default, accountable, monitored; a key left out keeps the target's, or the default for a new
     one). Unchanged targets are left alone; every
     change is in the targets' history. Returns (created, updated, removed)."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
     from .models import Accountability, Target
 
     existing = {

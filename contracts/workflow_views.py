@@ -129,8 +129,37 @@ class RfpDetailView(ScopedDetailView):
             self_audit_weight=SELF_AUDIT_WEIGHT,
             can_edit=can_edit_rfp(self.request.user, rfp),
             open_for_selection=rfp.status not in (RfpStatus.AWARDED, RfpStatus.CANCELLED),
+            history=rfp_history(rfp, self.request.user),
         )
         return context
+
+
+def rfp_history(rfp, user):
+    """The RFP's changes and its proposals' (scores, ratings, statuses) the user may see: program
+    staff their own organization's proposals only, as on the page."""
+    from turnaround import histories
+
+    viewer = viewer_for(user)
+    proposals = Proposal.history.filter(rfp_id=rfp.pk)
+    if viewer.is_program:
+        proposals = proposals.filter(organization_id=viewer.organization_id)
+    return histories.history_entries(
+        [
+            histories.Source(
+                records=Rfp.history.filter(id=rfp.pk),
+                kind="RFP",
+                name_of=lambda r: r.title,
+                fields=histories.shown_fields(Rfp),
+            ),
+            histories.Source(
+                records=proposals,
+                kind="Proposal",
+                name_of=lambda r: str(r.organization),
+                fields=histories.shown_fields(Proposal, exclude=["rfp", "organization"]),
+                related=["organization", "self_audit"],
+            ),
+        ]
+    )
 
 
 class RfpFormMixin(LoginRequiredMixin):

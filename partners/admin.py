@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from turnaround.admin import ReadOnlyHistoryAdmin
+
 from .models import (
     FieldVisit,
     FollowUp,
@@ -13,7 +15,7 @@ from .models import (
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "short_name", "kind", "home_state", "founded_year", "visit_edit_window_days"]
     list_filter = ["kind", "home_state"]
     search_fields = ["name", "short_name"]
@@ -50,7 +52,7 @@ class ServiceAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityPartnerDesignation)
-class PriorityPartnerDesignationAdmin(admin.ModelAdmin):
+class PriorityPartnerDesignationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["organization", "state", "designated_on", "expires_on"]
     list_filter = ["state", "service_areas"]
     search_fields = ["organization__name"]
@@ -67,7 +69,7 @@ class FollowUpInline(admin.TabularInline):
 
 
 @admin.register(FieldVisit)
-class FieldVisitAdmin(admin.ModelAdmin):
+class FieldVisitAdmin(ReadOnlyHistoryAdmin):
     list_display = ["visit_date", "school", "organization", "staff", "mode", "duration_minutes"]
     list_filter = ["mode", "organization"]
     search_fields = ["school__name", "staff__username", "people_met", "progress", "barriers"]
@@ -79,7 +81,7 @@ class FieldVisitAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ReadOnlyHistoryAdmin):
     list_display = ["description", "owner", "due_on", "done_on", "visit"]
     list_filter = ["done_on"]
     search_fields = ["description", "owner", "closing_note"]

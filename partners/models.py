@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from .querysets import (
     DesignationQuerySet,
@@ -47,6 +48,7 @@ class Organization(models.Model):
     )
 
     objects = OrganizationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -146,6 +148,7 @@ class PriorityPartnerDesignation(models.Model):
     )
 
     objects = DesignationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[service_areas])
 
     class Meta:
         ordering = ["state__name", "organization__name", "-designated_on"]
@@ -218,6 +221,7 @@ class FieldVisit(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = FieldVisitQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-visit_date", "school__name"]
@@ -258,6 +262,7 @@ class FollowUp(models.Model):
     )
 
     objects = FollowUpQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_on", "id"]

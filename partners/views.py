@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from contracts.views import visible_contracts_prefetch
 from schools.models import School
+from turnaround import histories
 from turnaround.dashboard.queries import contracts_with_status, track_record, track_record_summary
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView, scoped_object_or_404
@@ -93,7 +94,39 @@ class OrganizationDetailView(ScopedDetailView):
         context["designations"] = visible_designations(user).filter(organization=organization)
         context.update(self_audit(user, organization))
         context["can_designate"] = can_designate(user)
+        context["history"] = organization_history(organization, user)
         return context
+
+
+def organization_history(organization, user):
+    """The organization's changes, and its designations' the user may see (the designation's state
+    decides, as for the designations themselves; removed ones too)."""
+    viewer = viewer_for(user)
+    designations = PriorityPartnerDesignation.history.filter(organization_id=organization.pk)
+    if viewer.is_state:
+        designations = designations.filter(state_id=viewer.state_id)
+    elif viewer.is_district:
+        designations = designations.filter(state__districts__pk=viewer.district_id)
+    elif not viewer.is_admin and not (viewer.is_partner and viewer.organization_id == organization.pk):
+        designations = designations.none()
+    return histories.history_entries(
+        [
+            histories.Source(
+                records=Organization.history.filter(id=organization.pk),
+                kind="Organization",
+                name_of=lambda r: r.name,
+                fields=histories.shown_fields(Organization),
+                related=["home_state"],
+            ),
+            histories.Source(
+                records=designations,
+                kind="Designation",
+                name_of=lambda r: f"priority partner in {r.state}",
+                fields=histories.shown_fields(PriorityPartnerDesignation),
+                related=["state", "designated_by"],
+            ),
+        ]
+    )
 
 
 def self_audit(user, organization):
@@ -165,6 +198,7 @@ class FieldVisitListView(VisitTabsMixin, ScopedListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         mark_editable(context["visits"], self.request.user)
+        attach_histories(context["visits"])
         if can_set_edit_window(self.request.user):
             organization = Organization.objects.get(pk=viewer_for(self.request.user).organization_id)
             context["edit_window_form"] = EditWindowForm(instance=organization)
@@ -302,7 +336,56 @@ class VisitUpdateView(OwnVisitMixin, VisitFormMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["editing"] = True
+        context["history"] = visit_history(context["form"].instance)
         return context
+
+
+def attach_histories(visits):
+    """Each visit of a list with `changes`: its history and its follow-ups', where it was edited
+    or a follow-up changed after it was logged (two queries for the whole page)."""
+    visits = list(visits)
+    by_visit = {visit.pk: [] for visit in visits}
+    for entry in visit_history(None, ids=list(by_visit), limit=None):
+        record = entry["record"]
+        by_visit[getattr(record, "visit_id", record.id)].append(entry)
+    for visit in visits:
+        entries = by_visit[visit.pk]
+        edited = any(e["action"] != "created" for e in entries) or any(
+            e["kind"] == "Follow-up" and e["when"] > visit.created_at for e in entries
+        )
+        visit.changes = entries if edited else []
+    return visits
+
+
+def focus_labels(value):
+    labels = dict(VisitFocus.choices)
+    return ", ".join(labels.get(v, str(v)) for v in value) if isinstance(value, list) else str(value)
+
+
+def visit_history(visit, ids=None, limit=histories.HISTORY_LIMIT):
+    """A visit's changes and its follow-ups' (added, edited, closed, removed); or those of the
+    visits `ids`."""
+    ids = ids if ids is not None else [visit.pk]
+    return histories.history_entries(
+        [
+            histories.Source(
+                records=FieldVisit.history.filter(id__in=ids),
+                kind="Visit",
+                name_of=lambda r: f"{r.visit_date:%b %-d, %Y}",
+                fields=histories.shown_fields(FieldVisit, exclude=["organization", "staff"]),
+                related=["school", "corrects"],
+                labels={"focus": focus_labels},
+            ),
+            histories.Source(
+                records=FollowUp.history.filter(visit_id__in=ids),
+                kind="Follow-up",
+                name_of=lambda r: r.description,
+                fields=histories.shown_fields(FollowUp, exclude=["visit"]),
+                related=["closed_by"],
+            ),
+        ],
+        limit,
+    )
 
 
 class VisitDeleteView(OwnVisitMixin, LogVisitAccessMixin, VisitTabsMixin, TemplateView):

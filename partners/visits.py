@@ -175,7 +175,10 @@ def set_edit_window(user, days):
         raise PermissionError("Only program staff set the edit window.")
     if not 0 <= days <= 90:
         raise ValidationError({"visit_edit_window_days": "Between 0 (no edits) and 90 days."})
-    Organization.objects.filter(pk=viewer.organization_id).update(visit_edit_window_days=days)
+    organization = Organization.objects.select_for_update().get(pk=viewer.organization_id)
+    if organization.visit_edit_window_days != days:
+        organization.visit_edit_window_days = days
+        organization.save(update_fields=["visit_edit_window_days"])  # through save: in the history
 
 
 def can_close_follow_up(follow_up, user):
@@ -196,8 +199,10 @@ def close_follow_up(follow_up, user, note, done_on=None):
     done_on = done_on or timezone.localdate()
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": "A follow-up cannot be closed ahead of time."})
-    FollowUp.objects.filter(pk=follow_up.pk, done_on__isnull=True).update(
+    closed = FollowUp.objects.filter(pk=follow_up.pk, done_on__isnull=True).update(
         done_on=done_on, closing_note=note, closed_by=user
     )
     follow_up.refresh_from_db()
+    if closed:  # the update bypasses save(): its history row is written here
+        FollowUp.history.bulk_history_create([follow_up], update=True, default_user=user)
     return follow_up

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from turnaround.admin import ReadOnlyHistoryAdmin
 from turnaround.roles import viewer_for
 
 from .models import (
@@ -38,7 +39,7 @@ class PartnershipZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "state_id", "district", "level", "grade_span", "enrolment", "feeds_into"]
     list_filter = ["level", "district__state", "district"]
     search_fields = ["name", "state_id"]
@@ -50,6 +51,18 @@ class ClusterMembershipInline(admin.TabularInline):
     model = ClusterMembership
     autocomplete_fields = ["school"]
     extra = 1
+
+
+@admin.register(ClusterMembership)
+class ClusterMembershipAdmin(ReadOnlyHistoryAdmin):
+    """Memberships are edited with their cluster; here for their history (who added or removed a
+    school, and when)."""
+
+    list_display = ["cluster", "school"]
+    list_filter = ["cluster__district__state", "cluster__district"]
+    search_fields = ["cluster__name", "school__name"]
+    autocomplete_fields = ["cluster", "school"]
+    list_select_related = ["cluster", "school"]
 
 
 @admin.register(Cluster)
@@ -96,7 +109,7 @@ class DistrictCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(NonSchoolDay)
-class NonSchoolDayAdmin(DistrictCalendarAdmin):
+class NonSchoolDayAdmin(DistrictCalendarAdmin, ReadOnlyHistoryAdmin):
     """The district calendar's non-school days. Saves and deletes recompute the presence of the
     district's schools through the signals."""
 
@@ -105,6 +118,12 @@ class NonSchoolDayAdmin(DistrictCalendarAdmin):
     search_fields = ["description", "district__name"]
     date_hierarchy = "date"
     list_select_related = ["district"]
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        # A deleted day is found through its history, outside get_queryset: its district decides.
+        viewer = viewer_for(request.user)
+        own = obj is None or viewer.is_admin or obj.district_id == viewer.district_id
+        return own and super().has_view_history_or_change_history_permission(request, obj)
 
 
 @admin.register(SchoolYearCalendar)

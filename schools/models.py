@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from .querysets import (
     ClusterQuerySet,
@@ -101,6 +102,7 @@ class School(models.Model):
     address = models.CharField(max_length=300, blank=True)
 
     objects = SchoolQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -169,6 +171,8 @@ class ClusterMembership(models.Model):
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cluster_memberships")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["cluster", "school__name"]
         constraints = [
@@ -192,6 +196,7 @@ class NonSchoolDay(models.Model):
     description = models.CharField(max_length=200, help_text="e.g. Thanksgiving break, snow day.")
 
     objects = NonSchoolDayQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["district__name", "date"]

@@ -14,6 +14,7 @@ from indicators.charts import school_indicator_charts
 from indicators.models import Measurement
 from partners.models import FieldVisit
 from partners.visits import can_log_visits
+from turnaround import histories
 from turnaround.dashboard.queries import contracts_with_status
 from turnaround.roles import viewer_for
 from turnaround.views import ScopedDetailView, ScopedListView
@@ -82,7 +83,29 @@ class SchoolDetailView(ScopedDetailView):
             .prefetch_related("follow_ups")
             .order_by("-visit_date", "-id")[:RECENT_VISITS]
         )
+        context["history"] = school_history(school, user)
         return context
+
+
+def school_history(school, user):
+    """The school record's changes (enrolment and the rest). A feeder school is named only where
+    the user may see it, as on the page."""
+    visible, labels = School.objects.visible_to(user), {}
+
+    def school_label(pk):
+        if pk not in labels:
+            found = visible.filter(pk=pk).first()
+            labels[pk] = found.name if found else "a school outside your view"
+        return labels[pk]
+
+    source = histories.Source(
+        records=School.history.filter(id=school.pk),
+        kind="School",
+        name_of=lambda r: r.name,
+        fields=histories.shown_fields(School),
+        labels={"feeds_into": school_label},
+    )
+    return histories.history_entries([source])
 
 
 class CalendarView(LoginRequiredMixin, TemplateView):
@@ -112,6 +135,19 @@ class CalendarView(LoginRequiredMixin, TemplateView):
         )
         context["since"] = since
         context["today"] = today
+        context["history"] = histories.history_entries(
+            [
+                histories.Source(
+                    records=NonSchoolDay.history.filter(
+                        district_id__in=District.objects.visible_to(self.request.user).values("pk")
+                    ),
+                    kind="Non-school day",
+                    name_of=lambda r: f"{r.date:%b %-d, %Y}",
+                    fields=["district", "date", "description"],
+                    related=["district"],
+                )
+            ]
+        )
         # The current school year and the next, and any other a district has set.
         this_year = school_year_of(today)
         context["school_days"] = school_days_seen_by(self.request.user, [this_year, this_year + 1])

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, UserProfile
+from .models import ApiToken, SecurityEvent, UserProfile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -17,6 +19,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """The admin's history view of a model (django-simple-history), to read: a past version is
+    shown, never reverted to or edited (the audit trail is not editable)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("The history is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class UserProfileInline(admin.StackedInline):
@@ -47,7 +59,7 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(UserProfile)
-class UserProfileAdmin(admin.ModelAdmin):
+class UserProfileAdmin(ReadOnlyHistoryAdmin):
     list_display = ["user", "role", "district", "state", "organization", "title"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
@@ -73,3 +85,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    """The security log (turnaround/security.py): sign-ins, failed sign-ins, sign-outs, API tokens
+    issued and revoked, password, role and access changes. Append-only: read here, never changed."""
+
+    list_display = ["at", "kind", "username", "actor", "address", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["username", "actor", "address", "detail"]
+    date_hierarchy = "at"
+    fields = ["at", "kind", "username", "user_pk", "actor", "address", "detail"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser

@@ -6,5 +6,8 @@ class TurnaroundConfig(AppConfig):
     verbose_name = "Portal users and roles"
 
     def ready(self):
-        # API tokens are revoked when their user's password changes or the user is deactivated.
-        from . import tokens  # noqa: F401
+        # API tokens are revoked when their user's password changes or the user is deactivated
+        # (tokens' receivers); the security log records sign-ins, tokens and role changes.
+        from . import security, tokens  # noqa: F401
+
+        security.connect()

@@ -39,7 +39,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from contracts import services
 from contracts.models import (
@@ -1099,8 +1099,9 @@ class DemoBuilder:
                 "is_superuser": is_superuser,
             },
         )
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+        if not user.check_password(PASSWORD):  # reset only when changed: each reset is logged
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
         return user
 
     # a contract and everything it carries ------------------------------------------------------
@@ -1208,7 +1209,8 @@ class DemoBuilder:
                 change.save(update_fields=changed)
         ended = contract.status_changes.filter(to_status__in=["terminated", "completed"]).first()
         if ended and contract.ended_on != ended.effective_on:
-            PerformanceContract.objects.filter(pk=contract.pk).update(ended_on=ended.effective_on)
+            contract.ended_on = ended.effective_on
+            bulk_update_with_history([contract], PerformanceContract, ["ended_on"])  # in its history
 
     def settle_terms(self, plan, contract):
         for autonomy in contract.autonomies.select_related("item"):

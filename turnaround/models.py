@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from knox.models import AbstractAuthToken
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -30,6 +31,8 @@ class UserProfile(models.Model):
     )
     title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["user__username"]
@@ -98,3 +101,76 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self):
         return f"{self.name} ({self.token_key}…)"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOGOUT = "logout", "Signed out"
+    TOKEN_ISSUED = "token_issued", "API token issued"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    TOKEN_EXPIRED = "token_expired", "Expired API token removed"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    ACCESS_CHANGED = "access_changed", "Account access changed"
+
+
+class AppendOnlyError(Exception):
+    """The security log is never edited and never deleted from, except by its retention rule."""
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The security log cannot be edited.")
+
+    def delete(self):
+        raise AppendOnlyError("The security log cannot be deleted from; see prune_security_log.")
+
+    def prune(self, before):
+        """Remove the events older than `before` (the retention rule, turnaround.security). Returns
+        how many went."""
+        deleted, _ = models.QuerySet.delete(self.filter(at__lt=before))
+        return deleted
+
+
+class SecurityEvent(models.Model):
+    """One entry of the security log: sign-ins (and failed ones), sign-outs, API tokens issued and
+    revoked, password changes, role and access changes. Written by signal receivers
+    (turnaround.security), read by administrators in the admin; never edited. Users are kept by
+    name and id, not by a foreign key, so that an entry outlives the account and nothing ever
+    rewrites it."""
+
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices, db_index=True)
+    username = models.CharField(
+        max_length=150,
+        blank=True,
+        db_index=True,
+        help_text="The account concerned (as typed, for a failure).",
+    )
+    user_pk = models.BigIntegerField("user id", null=True, blank=True)
+    actor = models.CharField(
+        max_length=150, blank=True, help_text="Who did it, where someone else did (an administrator)."
+    )
+    address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The client's address as the web server saw it (REMOTE_ADDR)."
+    )
+    detail = models.CharField(max_length=500, blank=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "security log entry"
+        verbose_name_plural = "security log"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()}: {self.username or '—'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The security log cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The security log cannot be deleted from.")

@@ -288,7 +288,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.refresh_recent_presence",
         "schedule": crontab(hour=env.int("RECOMPUTE_HOUR", default=2), minute=10),
     },
+    # The security log's retention rule (turnaround/security.py).
+    "prune-security-log-nightly": {
+        "task": "turnaround.prune_security_log",
+        "schedule": crontab(hour=env.int("RECOMPUTE_HOUR", default=2), minute=5),
+    },
 }
+# How long the security log keeps its entries (days); the audit trail (change histories) is kept
+# for good (docs/operations.md, "What the portal logs").
+SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=730)
+# The change histories are read-only: the admin's history view shows them, never reverts.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_CACHE_URL", default=""):

@@ -14,3 +14,11 @@ def check_services():
         "database": connection.vendor,
         "contracts": PerformanceContract.objects.count(),
     }
+
+
+@shared_task(name="turnaround.prune_security_log")
+def prune_security_log():
+    """The security log's retention rule (SECURITY_LOG_RETENTION_DAYS), applied nightly."""
+    from .security import prune
+
+    return prune()

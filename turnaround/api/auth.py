@@ -79,7 +79,8 @@ class ObtainTokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         # A refusal is answered, not raised: a raised error rolls back the request's transaction,
-        # and with it the failure that login throttling (django-axes) has just recorded.
+        # and with it the failure that login throttling (django-axes) has just recorded and the
+        # security log's entry of the failed sign-in.
         if not serializer.is_valid():
             if getattr(request, "axes_locked_out", False):
                 return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)

@@ -4,6 +4,7 @@ import django_filters
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from rest_framework import mixins, serializers
+from simple_history.utils import bulk_create_with_history
 
 from schools.models import Cluster, ClusterMembership, District, PartnershipZone, School, SchoolLevel, State
 
@@ -163,7 +164,9 @@ class ClusterSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def create(self, validated_data):
         schools = validated_data.pop("schools")
         cluster = Cluster.objects.create(**validated_data)
-        ClusterMembership.objects.bulk_create([ClusterMembership(cluster=cluster, school=s) for s in schools])
+        bulk_create_with_history(
+            [ClusterMembership(cluster=cluster, school=s) for s in schools], ClusterMembership
+        )
         return cluster
 
     @transaction.atomic
@@ -173,8 +176,9 @@ class ClusterSerializer(ModelCleanMixin, serializers.ModelSerializer):
         if schools is not None:
             cluster.memberships.exclude(school__in=schools).delete()
             have = set(cluster.memberships.values_list("school_id", flat=True))
-            ClusterMembership.objects.bulk_create(
-                [ClusterMembership(cluster=cluster, school=s) for s in schools if s.pk not in have]
+            bulk_create_with_history(
+                [ClusterMembership(cluster=cluster, school=s) for s in schools if s.pk not in have],
+                ClusterMembership,
             )
         return cluster
 
