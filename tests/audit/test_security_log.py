@@ -116,7 +116,11 @@ def test_a_token_issued_through_the_api_is_logged_with_the_callers_address(user)
 
 def test_a_token_issued_and_revoked_on_the_profile_page_is_logged(client, user):
     client.force_login(user)
-    client.post(reverse("token_create"), {"name": "Dashboard", "lifetime_days": 30}, REMOTE_ADDR="192.0.2.21")
+    client.post(
+        reverse("token_create"),
+        {"name": "Dashboard", "lifetime_days": 30, "scope": "read_only"},
+        REMOTE_ADDR="192.0.2.21",
+    )
     token = ApiToken.objects.get(user=user)
     client.post(reverse("token_revoke", args=[token.token_key]), REMOTE_ADDR="192.0.2.21")
     assert not ApiToken.objects.filter(user=user).exists()

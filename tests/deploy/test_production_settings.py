@@ -24,10 +24,13 @@ NEUTRAL = {
     "REDIS_CACHE_URL": "",
 }
 PROXY_VARIABLES = ("SECURE_PROXY_SSL_HEADER", "NUM_PROXIES", "SECURE_HSTS_SECONDS")
+# Set by the browser tests' conftest for the whole test process (Playwright's event loop); a
+# deployment never sets it, and `check --deploy` rightly refuses it.
+TEST_ONLY_VARIABLES = ("DJANGO_ALLOW_ASYNC_UNSAFE",)
 
 
 def run(args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    base = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES + TEST_ONLY_VARIABLES}
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
