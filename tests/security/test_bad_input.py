@@ -958,3 +958,39 @@ def test_recompute_with_the_worst_accepted_values_still_computes_the_others(worl
     assert extreme.exists()
     for row in extreme.values("value", "progress", "target", "baseline"):
         assert all(v is None or math.isfinite(v) for v in row.values()), row
+
+
+def test_the_refusals_say_why(world, db):
+    """The fixes' messages, at the field at fault: a target past the portal's limit, a contract
+    date outside 1990-2100 (page and API), a search past its length."""
+    district = world.clients[DISTRICT]
+    contract = world.a.contract
+    with transaction.atomic():
+        response = district.patch(
+            reverse("api:target-detail", args=[world.a.target.pk]),
+            data=json.dumps({"target": 1e308, "baseline": 100.5}),
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert "1,000,000,000" in response.json()["target"][0]
+        assert "above the largest attendance rate, 100" in response.json()["baseline"][0]
+
+        response = district.patch(
+            reverse("api:contract-detail", args=[contract.pk]),
+            data=json.dumps({"start_date": "9999-01-01", "end_date": "9999-12-31"}),
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        message = "A contract's dates lie between 1990-01-01 and 2100-12-31."
+        assert response.json()["start_date"] == [message]
+
+        form = as_data(page_form(district, reverse("contracts:edit", args=[contract.pk])))
+        form.update(start_date="9999-01-01", end_date="9999-12-31")
+        response = district.post(reverse("contracts:edit", args=[contract.pk]), form)
+        assert response.status_code in (200, 422)
+        assert message.replace("'", "&#x27;") in response.content.decode()
+
+        response = district.get(reverse("home"), {"q": "x" * 201})
+        assert response.status_code == 200
+        assert "at most 200 characters" in response.content.decode()
+        transaction.set_rollback(True)
