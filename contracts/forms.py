@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from indicators.imports import MAX_ABS_VALUE
 from indicators.rules import accountable_by_default
 from partners.models import Organization
 from schools.models import Cluster, District, School
@@ -33,7 +34,9 @@ from .models import (
     Rfp,
     RfpStatus,
     add_years,
+    contract_dates_in_range,
     term_years,
+    validate_contract_date,
 )
 from .rubric import CRITERIA, RATINGS
 from .services import DECISION_TRANSITIONS
@@ -257,8 +260,14 @@ class SelectProposalForm(forms.Form):
         help_text="An existing cluster of the district, or a new one made of the RFP's schools.",
     )
     new_cluster_name = forms.CharField(max_length=200, required=False, label="Name of the new cluster")
-    start_date = forms.DateField(widget=DateInput(), help_text="The first day of contract year 1.")
-    end_date = forms.DateField(widget=DateInput(), help_text="The last day of the term: 3 to 5 years.")
+    start_date = forms.DateField(
+        widget=DateInput(), help_text="The first day of contract year 1.", validators=[validate_contract_date]
+    )
+    end_date = forms.DateField(
+        widget=DateInput(),
+        help_text="The last day of the term: 3 to 5 years.",
+        validators=[validate_contract_date],
+    )
 
     def __init__(self, *args, proposal, cancel_url=None, **kwargs):
         rfp = proposal.rfp
@@ -297,7 +306,7 @@ class SelectProposalForm(forms.Form):
 
 
 def _check_term(form, start, end):
-    if start and end and term_years(start, end) is None:
+    if contract_dates_in_range(start, end) and term_years(start, end) is None:
         three = add_years(start, MIN_TERM_YEARS) - timedelta(days=1)
         five = add_years(start, MAX_TERM_YEARS) - timedelta(days=1)
         form.add_error(
@@ -538,7 +547,9 @@ class TargetGridForm(forms.Form):
                 value = cleaned.get(name)
                 if value is None:
                     continue
-                if indicator.min_value is not None and value < indicator.min_value:
+                if abs(value) > MAX_ABS_VALUE:
+                    self.add_error(name, f"At most {MAX_ABS_VALUE:,.0f} either side of zero.")
+                elif indicator.min_value is not None and value < indicator.min_value:
                     self.add_error(name, f"At least {indicator.min_value:g} for {indicator.name}.")
                 elif indicator.max_value is not None and value > indicator.max_value:
                     self.add_error(name, f"At most {indicator.max_value:g} for {indicator.name}.")

@@ -1,6 +1,6 @@
 """RFPs and proposals, performance contracts and everything they carry."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +19,22 @@ from .querysets import ContractChildQuerySet, ContractQuerySet, ProposalQuerySet
 MIN_TERM_DAYS = 3 * 365 - 1
 MAX_TERM_DAYS = 5 * 365 + 2
 MIN_TERM_YEARS, MAX_TERM_YEARS = 3, 5
+# A contract's dates lie between these (docs/operations.md, "Bad input"): a contract year's
+# anniversaries and the engine's year arithmetic stay well inside the calendar (a start in year
+# 9999 would end in year 10004, which no date can hold).
+EARLIEST_CONTRACT_DATE, LATEST_CONTRACT_DATE = date(1990, 1, 1), date(2100, 12, 31)
+
+
+def validate_contract_date(day):
+    if day is not None and not EARLIEST_CONTRACT_DATE <= day <= LATEST_CONTRACT_DATE:
+        raise ValidationError(
+            f"A contract's dates lie between {EARLIEST_CONTRACT_DATE:%Y-%m-%d} and "
+            f"{LATEST_CONTRACT_DATE:%Y-%m-%d}."
+        )
+
+
+def contract_dates_in_range(*days):
+    return all(day is not None and EARLIEST_CONTRACT_DATE <= day <= LATEST_CONTRACT_DATE for day in days)
 
 
 class Authority(models.TextChoices):
@@ -199,8 +215,10 @@ class PerformanceContract(models.Model):
     proposal = models.OneToOneField(
         Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="contract"
     )
-    start_date = models.DateField(help_text="The first day of contract year 1.")
-    end_date = models.DateField(help_text="The last day of the term.")
+    start_date = models.DateField(
+        help_text="The first day of contract year 1.", validators=[validate_contract_date]
+    )
+    end_date = models.DateField(help_text="The last day of the term.", validators=[validate_contract_date])
     ended_on = models.DateField(
         null=True, blank=True, editable=False, help_text="Set when the contract is terminated or completed."
     )
@@ -299,7 +317,7 @@ class PerformanceContract(models.Model):
 
     def clean(self):
         errors = {}
-        if self.start_date and self.end_date:
+        if contract_dates_in_range(self.start_date, self.end_date):  # else refused by the fields
             years = term_years(self.start_date, self.end_date)
             if self.end_date <= self.start_date:
                 errors["end_date"] = "The end date must be after the start date."
@@ -337,7 +355,9 @@ def add_years(day, years):
 
 def term_years(start, end):
     """The term in whole years when the contract ends the day before an anniversary (or on it),
-    and is 3 to 5 years long; otherwise None."""
+    and is 3 to 5 years long; otherwise None (dates outside the contract range included)."""
+    if not contract_dates_in_range(start, end):
+        return None
     for years in range(MIN_TERM_YEARS, MAX_TERM_YEARS + 1):
         anniversary = add_years(start, years)
         if end in (anniversary, anniversary - timedelta(days=1)):
@@ -657,12 +677,27 @@ class Target(models.Model):
         )
 
     def clean(self):
+        errors = {}
         if (
             self.school_id
             and self.contract_id
             and not self.contract.school_links.filter(school_id=self.school_id).exists()
         ):
-            raise ValidationError({"school": "The school is not covered by this contract."})
+            errors["school"] = "The school is not covered by this contract."
+        if self.indicator_id:
+            # As a measurement's value (indicators/imports.py, parse_value): a finite number within
+            # the portal's limit and the indicator's range, or the nightly recompute would work
+            # with a target of 1e308.
+            from indicators.imports import parse_value
+
+            for name in ("baseline", "target"):
+                problems = []
+                if getattr(self, name) is not None:
+                    parse_value(getattr(self, name), self.indicator, lambda _c, m, p=problems: p.append(m))
+                if problems:
+                    errors[name] = " ".join(problems)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ContractReview(models.Model):

@@ -9,6 +9,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from indicators.imports import (
+    MAX_ABS_VALUE,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     LimitedUploadHandler,
@@ -54,6 +55,11 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "description",
             "order",
         ]
+        # An indicator's range bounds every value written of it: within the portal's limit.
+        extra_kwargs = {
+            "min_value": {"min_value": -MAX_ABS_VALUE, "max_value": MAX_ABS_VALUE},
+            "max_value": {"min_value": -MAX_ABS_VALUE, "max_value": MAX_ABS_VALUE},
+        }
 
     def validate(self, attrs):
         low = attrs.get("min_value", getattr(self.instance, "min_value", None))

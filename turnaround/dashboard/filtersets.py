@@ -26,15 +26,19 @@ SORTS = {
     "end": ("End date (soonest first)", ["end_date", "name", "pk"]),
 }
 DEFAULT_SORT = "performance"
+MAX_SEARCH = 200
 
 
 class ContractDashboardFilter(django_filters.FilterSet):
     """Filters over a queryset from `dashboard.queries.dashboard_contracts` (which annotates the
     phase and performance status). The district and partner choices are the user's scope only."""
 
+    # At most MAX_SEARCH characters (docs/operations.md, "Bad input"): each word is a clause of
+    # the query, and SQLite refuses a LIKE pattern past 50,000 bytes.
     q = django_filters.CharFilter(
         method="search",
         label="Search",
+        max_length=MAX_SEARCH,
         widget=forms.TextInput(attrs={"placeholder": "Contract, reference, school, district or partner"}),
     )
     district = django_filters.ModelChoiceFilter(
