@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 HEADER = "school_id,indicator,period_start,period_end,value\n"
 
 
-@pytest.fixture
-def contract():
-    return ContractFactory(lifecycle_status="active")
-
-
-@pytest.fixture
-def program(contract):
-    return user_with_role(Role.PARTNER_PROGRAM, contract.lead_partner)
-
-
 def csv_file(*lines, header=HEADER):
     return io.BytesIO((header + "\n".join(lines) + "\n").encode())
 

@@ -12,22 +12,12 @@ from indicators import verification
 from indicators.imports import import_measurements
 from indicators.models import Measurement
 from tests.api.conftest import client_for
-from tests.factories import ContractFactory, MeasurementFactory, indicator, user_with_role
+from tests.factories import MeasurementFactory, indicator, user_with_role
 from turnaround.models import Role
 
 pytestmark = pytest.mark.django_db
 HEADER = "school_id,indicator,period_start,period_end,value\n"
 PAST_LIMITS = ["1e308", "-1e308", "1e400", "inf", "-Infinity", "nan", "1" + "0" * 250, "2000000000"]
-
-
-@pytest.fixture
-def contract():
-    return ContractFactory(lifecycle_status="active")
-
-
-@pytest.fixture
-def program(contract):
-    return user_with_role(Role.PARTNER_PROGRAM, contract.lead_partner)
 
 
 def school(contract):

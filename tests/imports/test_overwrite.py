@@ -11,21 +11,11 @@ from indicators import imports, verification
 from indicators.imports import import_measurements
 from indicators.models import Measurement, MeasurementEvent, MeasurementImport
 from tests.api.conftest import client_for
-from tests.factories import ContractFactory, MeasurementFactory, indicator, user_with_role
+from tests.factories import MeasurementFactory, indicator, user_with_role
 from turnaround.models import Role
 
 pytestmark = pytest.mark.django_db
 HEADER = "school_id,indicator,period_start,period_end,value\n"
-
-
-@pytest.fixture
-def contract():
-    return ContractFactory(lifecycle_status="active")
-
-
-@pytest.fixture
-def program(contract):
-    return user_with_role(Role.PARTNER_PROGRAM, contract.lead_partner)
 
 
 @pytest.fixture

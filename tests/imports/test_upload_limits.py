@@ -16,21 +16,9 @@ from indicators import imports
 from indicators.imports import import_measurements
 from indicators.models import Measurement, MeasurementImport
 from tests.api.conftest import client_for
-from tests.factories import ContractFactory, user_with_role
-from turnaround.models import Role
 
 pytestmark = pytest.mark.django_db
 HEADER = "school_id,indicator,period_start,period_end,value\n"
-
-
-@pytest.fixture
-def contract():
-    return ContractFactory(lifecycle_status="active")
-
-
-@pytest.fixture
-def program(contract):
-    return user_with_role(Role.PARTNER_PROGRAM, contract.lead_partner)
 
 
 def a_school(contract):
